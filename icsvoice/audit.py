@@ -1,0 +1,268 @@
+"""The audit trail writer and verifier.
+
+record() appends one event inside the caller's transaction, chained to the event before
+it by SHA-256. The database refuses UPDATE, DELETE (and TRUNCATE on PostgreSQL) on the
+table; verify() recomputes the chain and names the first event that does not fit.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+
+from django.db import connection, models, transaction
+from django.utils import timezone
+
+from icsvoice.models import AuditCheckpoint, AuditEvent, User
+
+GENESIS = "0" * 64
+TABLE = AuditEvent._meta.db_table
+# One constant key for PostgreSQL's transaction-scoped advisory lock on the chain's tail.
+_CHAIN_LOCK_KEY = 0x1C5_A0D1
+
+SYSTEM_ROLE = "system"
+
+
+def _canonical(value: Any) -> Any:
+    """What the database will give back for a payload: JSON types only."""
+    return json.loads(json.dumps(value, default=str))
+
+
+def _digest(
+    *,
+    id: int,
+    occurred_at: datetime,
+    actor_id: int | None,
+    actor_label: str,
+    role: str,
+    event: str,
+    object_type: str,
+    object_id: str,
+    ics_id: int | None,
+    payload: Any,
+    prev_hash: str,
+) -> str:
+    body = json.dumps(
+        [
+            id,
+            occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+            actor_id,
+            actor_label,
+            role,
+            event,
+            object_type,
+            object_id,
+            ics_id,
+            payload,
+            prev_hash,
+        ],
+        sort_keys=True,
+        separators=(",", ":"),
+        ensure_ascii=False,
+    )
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()
+
+
+def _lock_chain() -> None:
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(%s)", [_CHAIN_LOCK_KEY])
+    # SQLite: transactions start IMMEDIATE (see settings), so this one already holds the
+    # database's only write lock.
+
+
+def _object_ref(obj: models.Model | None) -> tuple[str, str]:
+    if obj is None:
+        return "", ""
+    return obj._meta.label_lower, str(obj.pk)
+
+
+def record(
+    *,
+    event: str,
+    actor: User | None = None,
+    role: str = "",
+    obj: models.Model | None = None,
+    ics_id: int | None = None,
+    payload: dict[str, Any] | None = None,
+) -> AuditEvent:
+    """Append one event in the caller's transaction; it commits or rolls back with it.
+
+    `event` is a stable dotted name (`position.vote_cast`); `role` the capacity the actor
+    acted in (`group_chair`); `ics_id` the ICS whose staff may review it.
+    """
+    if actor is not None and not actor.is_authenticated:
+        actor = None
+    object_type, object_id = _object_ref(obj)
+    clean_payload = _canonical(payload or {})
+    occurred_at = timezone.now()
+    actor_label = actor.email if actor else ""
+    with transaction.atomic():
+        _lock_chain()
+        last = AuditEvent.objects.order_by("-id").values_list("id", "hash").first()
+        prev_id, prev_hash = last if last else (0, GENESIS)
+        fields = {
+            "id": prev_id + 1,
+            "occurred_at": occurred_at,
+            "actor_id": actor.pk if actor else None,
+            "actor_label": actor_label,
+            "role": role,
+            "event": event,
+            "object_type": object_type,
+            "object_id": object_id,
+            "ics_id": ics_id,
+            "payload": clean_payload,
+            "prev_hash": prev_hash,
+        }
+        return AuditEvent.objects.create(hash=_digest(**fields), **fields)
+
+
+@dataclass(frozen=True)
+class VerifyResult:
+    ok: bool
+    checked: int
+    last_id: int
+    last_hash: str
+    broken_id: int | None = None
+    problem: str = ""
+
+
+def _stored_rows(chunk: int) -> Iterator[dict[str, Any]]:
+    fields = [
+        "id",
+        "occurred_at",
+        "actor_id",
+        "actor_label",
+        "role",
+        "event",
+        "object_type",
+        "object_id",
+        "ics_id",
+        "payload",
+        "prev_hash",
+        "hash",
+    ]
+    # Keyset pages rather than one cursor, so memory stays flat on SQLite as well.
+    after = 0
+    while True:
+        page = list(AuditEvent.objects.filter(id__gt=after).order_by("id").values(*fields)[:chunk])
+        if not page:
+            return
+        yield from page
+        after = page[-1]["id"]
+
+
+def verify(*, chunk: int = 5000, save_checkpoint: bool = True) -> VerifyResult:
+    """Recompute the whole chain. Names the first event that was edited, removed or moved."""
+    expected_id, expected_prev = 1, GENESIS
+    checked = 0
+    for row in _stored_rows(chunk):
+        stored_hash = row.pop("hash")
+        if row["id"] != expected_id:
+            missing = "events" if row["id"] > expected_id + 1 else "event"
+            return VerifyResult(
+                False,
+                checked,
+                expected_id - 1,
+                expected_prev,
+                row["id"],
+                f"{missing} before #{row['id']} missing (expected #{expected_id})",
+            )
+        if row["prev_hash"] != expected_prev:
+            return VerifyResult(
+                False,
+                checked,
+                expected_id - 1,
+                expected_prev,
+                row["id"],
+                f"event #{row['id']} does not follow the event before it",
+            )
+        if _digest(**row) != stored_hash:
+            return VerifyResult(
+                False,
+                checked,
+                expected_id - 1,
+                expected_prev,
+                row["id"],
+                f"event #{row['id']} was changed after it was written",
+            )
+        checked += 1
+        expected_id, expected_prev = row["id"] + 1, stored_hash
+    last_id = expected_id - 1
+
+    checkpoint = AuditCheckpoint.objects.order_by("-last_event_id").first()
+    if checkpoint and (
+        checkpoint.last_event_id > last_id
+        or not AuditEvent.objects.filter(
+            id=checkpoint.last_event_id, hash=checkpoint.last_hash
+        ).exists()
+    ):
+        return VerifyResult(
+            False,
+            checked,
+            last_id,
+            expected_prev,
+            checkpoint.last_event_id,
+            f"event #{checkpoint.last_event_id}, verified on "
+            f"{checkpoint.verified_at:%d %B %Y at %H:%M}, is missing or changed",
+        )
+    if save_checkpoint and checked:
+        AuditCheckpoint.objects.create(
+            last_event_id=last_id, last_hash=expected_prev, event_count=checked
+        )
+    return VerifyResult(True, checked, last_id, expected_prev)
+
+
+# --- Append-only triggers -------------------------------------------------------------------
+
+POSTGRES_TRIGGERS = f"""
+CREATE OR REPLACE FUNCTION icsvoice_audit_refuse() RETURNS trigger AS $$
+BEGIN
+  RAISE EXCEPTION USING
+    MESSAGE = 'the audit trail is append-only: ' || TG_OP || ' refused',
+    ERRCODE = 'insufficient_privilege';
+END;
+$$ LANGUAGE plpgsql;
+CREATE TRIGGER icsvoice_audit_no_update BEFORE UPDATE OR DELETE ON {TABLE}
+  FOR EACH ROW EXECUTE FUNCTION icsvoice_audit_refuse();
+CREATE TRIGGER icsvoice_audit_no_truncate BEFORE TRUNCATE ON {TABLE}
+  FOR EACH STATEMENT EXECUTE FUNCTION icsvoice_audit_refuse();
+"""
+
+POSTGRES_DROP_TRIGGERS = f"""
+DROP TRIGGER IF EXISTS icsvoice_audit_no_update ON {TABLE};
+DROP TRIGGER IF EXISTS icsvoice_audit_no_truncate ON {TABLE};
+DROP FUNCTION IF EXISTS icsvoice_audit_refuse();
+"""
+
+SQLITE_TRIGGERS = [
+    f"""CREATE TRIGGER icsvoice_audit_no_update BEFORE UPDATE ON {TABLE}
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: UPDATE refused'); END""",
+    f"""CREATE TRIGGER icsvoice_audit_no_delete BEFORE DELETE ON {TABLE}
+    BEGIN SELECT RAISE(ABORT, 'the audit trail is append-only: DELETE refused'); END""",
+]
+
+SQLITE_DROP_TRIGGERS = [
+    "DROP TRIGGER IF EXISTS icsvoice_audit_no_update",
+    "DROP TRIGGER IF EXISTS icsvoice_audit_no_delete",
+]
+
+
+def install_triggers(schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRES_TRIGGERS)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_TRIGGERS:
+            schema_editor.execute(statement)
+
+
+def remove_triggers(schema_editor: Any) -> None:
+    if schema_editor.connection.vendor == "postgresql":
+        schema_editor.execute(POSTGRES_DROP_TRIGGERS)
+    elif schema_editor.connection.vendor == "sqlite":
+        for statement in SQLITE_DROP_TRIGGERS:
+            schema_editor.execute(statement)

@@ -1,0 +1,68 @@
+"""Session lifetime and the two-factor requirement."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import logout
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
+from django.urls import reverse
+from django.utils import timezone
+
+SESSION_STARTED_KEY = "icsvoice_signed_in_at"
+
+
+class SessionLifetimeMiddleware:
+    """Ends a session 12 hours after sign-in however active it is (idle expiry is the
+    session cookie's own age, renewed on each request)."""
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.user.is_authenticated:
+            started = request.session.get(SESSION_STARTED_KEY)
+            if started is None:
+                request.session[SESSION_STARTED_KEY] = timezone.now().isoformat()
+            elif (
+                timezone.now() - datetime.fromisoformat(started) > settings.ICSVOICE_SESSION_MAX_AGE
+            ):
+                logout(request)
+                messages.info(request, "You were signed out because your session reached 12 hours.")
+                return redirect(settings.LOGIN_URL)
+        return self.get_response(request)
+
+
+class RequireTwoFactorMiddleware:
+    """Sends anyone signed in without an authenticator app to set one up first."""
+
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz")
+
+    def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if (
+            settings.ICSVOICE_REQUIRE_MFA
+            and request.user.is_authenticated
+            and not request.path.startswith(self.ALLOWED_PREFIXES)
+            and not _has_totp(request)
+        ):
+            return redirect(reverse("mfa_activate_totp"))
+        return self.get_response(request)
+
+
+def _has_totp(request: HttpRequest) -> bool:
+    cached = getattr(request, "_icsvoice_has_totp", None)
+    if cached is None:
+        from allauth.mfa.models import Authenticator
+
+        cached = Authenticator.objects.filter(
+            user=request.user, type=Authenticator.Type.TOTP
+        ).exists()
+        request._icsvoice_has_totp = cached  # type: ignore[attr-defined]
+    return bool(cached)

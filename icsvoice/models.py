@@ -1,0 +1,118 @@
+"""The shared kernel's data: people and the audit trail."""
+
+from __future__ import annotations
+
+from typing import Any, ClassVar
+
+from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
+from django.db import models
+from django.utils import timezone
+
+
+class UserManager(BaseUserManager["User"]):
+    use_in_migrations = True
+
+    def _create(self, email: str, password: str | None, **fields: Any) -> User:
+        if not email:
+            raise ValueError("Every account needs an email address.")
+        user = self.model(email=self.normalize_email(email).lower(), **fields)
+        user.set_password(password)
+        user.save(using=self._db)
+        return user
+
+    def create_user(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields.setdefault("is_staff", False)
+        fields.setdefault("is_superuser", False)
+        return self._create(email, password, **fields)
+
+    def create_superuser(self, email: str, password: str | None = None, **fields: Any) -> User:
+        fields["is_staff"] = True
+        fields["is_superuser"] = True
+        return self._create(email, password, **fields)
+
+
+class User(AbstractBaseUser, PermissionsMixin):
+    """A person who signs in. Roles live with what they are scoped to (groups, boards)."""
+
+    email = models.EmailField("email address", unique=True)
+    full_name = models.CharField(max_length=150)
+    is_active = models.BooleanField(default=True)
+    is_staff = models.BooleanField(
+        default=False, help_text="Site administrators can use the admin site."
+    )
+    date_joined = models.DateTimeField(default=timezone.now)
+
+    objects = UserManager()
+
+    USERNAME_FIELD = "email"
+    EMAIL_FIELD = "email"
+    REQUIRED_FIELDS: ClassVar[list[str]] = ["full_name"]
+
+    class Meta:
+        ordering = ["full_name", "email"]
+
+    def __str__(self) -> str:
+        return self.full_name or self.email
+
+    def get_full_name(self) -> str:
+        return self.full_name or self.email
+
+    def get_short_name(self) -> str:
+        return self.get_full_name()
+
+
+class AuditEvent(models.Model):
+    """One state change of primary care input. Append-only and hash-chained.
+
+    The primary key is the event's place in the chain: record() assigns it as the previous
+    event's id plus one while holding the chain lock, so a gap means a deleted event.
+    """
+
+    id = models.BigIntegerField(primary_key=True)
+    occurred_at = models.DateTimeField()
+    actor = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    actor_label = models.CharField(max_length=254, blank=True)
+    role = models.CharField(max_length=64, blank=True)
+    event = models.CharField(max_length=100)
+    object_type = models.CharField(max_length=100, blank=True)
+    object_id = models.CharField(max_length=64, blank=True)
+    ics_id = models.BigIntegerField(null=True, blank=True)
+    payload = models.JSONField(default=dict, blank=True)
+    prev_hash = models.CharField(max_length=64)
+    hash = models.CharField(max_length=64, unique=True)
+
+    class Meta:
+        ordering = ["id"]
+        indexes = [
+            models.Index(fields=["event", "id"], name="icsvoice_audit_event_idx"),
+            models.Index(
+                fields=["object_type", "object_id", "id"], name="icsvoice_audit_object_idx"
+            ),
+            models.Index(fields=["ics_id", "id"], name="icsvoice_audit_ics_idx"),
+            models.Index(fields=["actor", "id"], name="icsvoice_audit_actor_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"#{self.id} {self.event} {self.object_type}:{self.object_id}"
+
+
+class AuditCheckpoint(models.Model):
+    """A verification of the chain: up to which event, with which hash, and when.
+
+    Later verifications check that the checkpointed event is still there unchanged, which
+    catches removal of the newest events, the one edit a chain cannot see by itself.
+    """
+
+    verified_at = models.DateTimeField(default=timezone.now)
+    last_event_id = models.BigIntegerField()
+    last_hash = models.CharField(max_length=64)
+    event_count = models.BigIntegerField()
+
+    class Meta:
+        ordering = ["-verified_at"]
+        get_latest_by = "verified_at"
+
+    def __str__(self) -> str:
+        return f"verified to #{self.last_event_id} at {self.verified_at:%Y-%m-%d %H:%M}"

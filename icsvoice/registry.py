@@ -1,0 +1,58 @@
+"""Where apps plug into the kernel without the kernel importing them.
+
+Each app registers, in its AppConfig.ready(), a function that lists the roles a person
+holds in it. The kernel only calls what was registered: that is how the home page and
+the ICS scoping know about groups and boards while importing neither.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from icsvoice.models import User
+
+
+@dataclass(frozen=True, order=True)
+class RoleGrant:
+    """One role a person holds now, scoped to one ICS and, within it, a group or board."""
+
+    ics_id: int
+    ics_name: str
+    code: str  # stable: group_member, group_chair, board_gp_representative, ...
+    label: str  # for people: "Chair"
+    scope: str  # what it is scoped to: "North Tees Primary Care Leadership Group"
+
+
+RoleProvider = Callable[["User"], Iterable[RoleGrant]]
+_role_providers: list[RoleProvider] = []
+
+
+def register_role_provider(provider: RoleProvider) -> None:
+    if provider not in _role_providers:
+        _role_providers.append(provider)
+
+
+def roles_for(user: User) -> list[RoleGrant]:
+    """Every current role of a person, cached on the user object for the request."""
+    if not user.is_authenticated:
+        return []
+    cached: list[RoleGrant] | None = getattr(user, "_icsvoice_roles", None)
+    if cached is None:
+        cached = sorted(grant for provider in _role_providers for grant in provider(user))
+        user._icsvoice_roles = cached  # type: ignore[attr-defined]
+    return cached
+
+
+def ics_ids_for(user: User) -> set[int]:
+    """The ICSs a person may see anything of: those they hold a role in."""
+    return {grant.ics_id for grant in roles_for(user)}
+
+
+def has_role(user: User, code: str, *, ics_id: int | None = None) -> bool:
+    return any(
+        grant.code == code and (ics_id is None or grant.ics_id == ics_id)
+        for grant in roles_for(user)
+    )

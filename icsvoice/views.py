@@ -1,0 +1,31 @@
+from __future__ import annotations
+
+from itertools import groupby
+
+from django.contrib.auth.decorators import login_required
+from django.db import connection
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.http import require_GET
+
+from icsvoice.registry import roles_for
+
+
+@login_required
+@require_GET
+def home(request: HttpRequest) -> HttpResponse:
+    grants = roles_for(request.user)
+    by_ics = [(name, list(items)) for name, items in groupby(grants, key=lambda g: g.ics_name)]
+    return render(
+        request,
+        "icsvoice/home.html",
+        {"roles_by_ics": by_ics, "is_site_admin": request.user.is_superuser},
+    )
+
+
+@require_GET
+def healthz(request: HttpRequest) -> JsonResponse:
+    """Liveness for load balancers and docker-compose: the database answers."""
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
+    return JsonResponse({"status": "ok"})

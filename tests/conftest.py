@@ -1,0 +1,144 @@
+"""Shared fixtures: the named cast, and flushing around the append-only audit table."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from django.core.management.commands import flush
+from django.db import connection
+
+from boards.models import Board, BoardSeat
+from groups.models import ICS, GroupMembership, LeadershipGroup
+from icsvoice import audit
+from icsvoice.models import User
+from tests import factories
+
+SHARED_ODS = Path(__file__).resolve().parent.parent.parent / "shared" / "data" / "ods"
+
+
+def suspend_audit_triggers():
+    """Test-only: lets a flush or a deliberate tamper reach the audit table."""
+
+    class _Suspended:
+        def __enter__(self):
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET session_replication_role = replica")
+                else:
+                    for statement in audit.SQLITE_DROP_TRIGGERS:
+                        cursor.execute(statement)
+
+        def __exit__(self, *exc):
+            with connection.cursor() as cursor:
+                if connection.vendor == "postgresql":
+                    cursor.execute("SET session_replication_role = DEFAULT")
+                else:
+                    for statement in audit.SQLITE_TRIGGERS:
+                        cursor.execute(statement)
+
+    return _Suspended()
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _flush_past_audit_triggers():
+    """Transactional tests end with a flush, which the audit triggers would refuse."""
+    original = flush.Command.handle
+
+    def handle(self, *args, **options):
+        with suspend_audit_triggers():
+            return original(self, *args, **options)
+
+    flush.Command.handle = handle
+    yield
+    flush.Command.handle = original
+
+
+@pytest.fixture(autouse=True)
+def _fast_passwords(settings):
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture
+def tamper():
+    return suspend_audit_triggers
+
+
+@pytest.fixture
+def postgres_only():
+    if connection.vendor != "postgresql":
+        pytest.skip("needs PostgreSQL: run with DATABASE_URL=postgres://...")
+
+
+@pytest.fixture
+def shared_ods() -> Path:
+    if not SHARED_ODS.is_dir():
+        pytest.skip("../shared/data/ods is not beside this checkout")
+    return SHARED_ODS
+
+
+@dataclass
+class Cast:
+    ics: ICS
+    other_ics: ICS
+    group: LeadershipGroup
+    board: Board
+    gp_lead: User
+    chair: User
+    gp_rep: User
+    secretary: User
+    board_member: User
+    reviewer: User
+    outsider: User
+    other_group: LeadershipGroup
+    other_board: Board
+
+
+@pytest.fixture
+def cast(db) -> Cast:
+    """GP lead, chair, GP representative, secretary, board member and reviewer in ICS A;
+    an outsider who is a GP lead in ICS B and must see nothing of A."""
+    f = factories
+    ics = f.ICSFactory(code="QAA", name="ICS A")
+    other_ics = f.ICSFactory(code="QBB", name="ICS B")
+    group = f.LeadershipGroupFactory(ics=ics, name="ICS A Primary Care Leadership Group")
+    other_group = f.LeadershipGroupFactory(
+        ics=other_ics, name="ICS B Primary Care Leadership Group"
+    )
+    f.TermsOfReferenceFactory(group=group, version=1)
+    f.TermsOfReferenceFactory(group=other_group, version=1)
+    board = f.BoardFactory(ics=ics, name="ICS A Integrated Care Board", slug="ics-a")
+    other_board = f.BoardFactory(ics=other_ics, name="ICS B Integrated Care Board", slug="ics-b")
+
+    gp_lead = f.UserFactory(email="lead@a.example.nhs.uk", full_name="Dr Asha Lead")
+    chair = f.UserFactory(email="chair@a.example.nhs.uk", full_name="Dr Chidi Chair")
+    gp_rep = f.UserFactory(email="rep@a.example.nhs.uk", full_name="Dr Rhiannon Rep")
+    secretary = f.UserFactory(email="secretary@a.example.nhs.uk", full_name="Sam Secretary")
+    board_member = f.UserFactory(email="member@a.example.nhs.uk", full_name="Bo Member")
+    reviewer = f.UserFactory(email="reviewer@a.example.nhs.uk", full_name="Riya Reviewer")
+    outsider = f.UserFactory(email="lead@b.example.nhs.uk", full_name="Dr Otto Outsider")
+
+    f.GroupMembershipFactory(group=group, user=gp_lead)
+    f.GroupMembershipFactory(group=group, user=chair, role=GroupMembership.Role.CHAIR)
+    f.GroupMembershipFactory(group=group, user=gp_rep)
+    f.GroupMembershipFactory(group=other_group, user=outsider)
+    f.BoardSeatFactory(board=board, user=gp_rep, role=BoardSeat.Role.GP_REPRESENTATIVE)
+    f.BoardSeatFactory(board=board, user=secretary, role=BoardSeat.Role.SECRETARY)
+    f.BoardSeatFactory(board=board, user=board_member, role=BoardSeat.Role.MEMBER)
+    f.IcsReviewerFactory(ics=ics, user=reviewer)
+    return Cast(
+        ics=ics,
+        other_ics=other_ics,
+        group=group,
+        board=board,
+        gp_lead=gp_lead,
+        chair=chair,
+        gp_rep=gp_rep,
+        secretary=secretary,
+        board_member=board_member,
+        reviewer=reviewer,
+        outsider=outsider,
+        other_group=other_group,
+        other_board=other_board,
+    )
