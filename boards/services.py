@@ -35,7 +35,7 @@ def seat_add(
     Board.objects.select_for_update().filter(pk=board.pk).first()
     if role == BoardSeat.Role.GP_REPRESENTATIVE:
         overlapping = board.seats.filter(role=role).filter(
-            Q(ends_on__isnull=True) | Q(ends_on__gte=starts_on)
+            Q(ends_on__isnull=True) | Q(ends_on__gt=starts_on)
         )
         if overlapping.exists():
             raise SeatError(

@@ -15,11 +15,12 @@ def today() -> dt.date:
 
 
 class CurrentQuerySet(models.QuerySet):
-    """For rows with starts_on and an inclusive, optional ends_on."""
+    """For rows with starts_on and an optional ends_on: the day the role stopped, so a
+    role ended today is no longer held today."""
 
     def current(self, on: dt.date | None = None) -> CurrentQuerySet:
         on = on or today()
-        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gte=on), starts_on__lte=on)
+        return self.filter(Q(ends_on__isnull=True) | Q(ends_on__gt=on), starts_on__lte=on)
 
 
 class ICS(models.Model):

@@ -16,7 +16,10 @@ class UserManager(BaseUserManager["User"]):
         if not email:
             raise ValueError("Every account needs an email address.")
         user = self.model(email=self.normalize_email(email).lower(), **fields)
-        user.set_password(password)
+        if password is None:
+            user.set_unusable_password()
+        else:
+            user.set_password(password)
         user.save(using=self._db)
         return user
 

@@ -1,0 +1,233 @@
+"""python manage.py seed_demo: one fictional ICS with people in every role. Idempotent."""
+
+from __future__ import annotations
+
+import datetime as dt
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.hashers import make_password
+from django.core.management.base import BaseCommand, CommandParser
+from django.db import transaction
+
+from boards.models import Board, BoardSeat
+from boards.services import seat_add
+from groups.models import (
+    ICS,
+    PCN,
+    GroupMembership,
+    LeadershipGroup,
+    Place,
+    Practice,
+    PracticePCNMembership,
+    TermsOfReference,
+)
+from groups.services import membership_add, reviewer_add, terms_adopt_initial
+from icsvoice.models import AuditEvent, User
+from icsvoice.services import user_create
+
+DEMO_PASSWORD = "icsvoice-demo-2026"  # noqa: S105 (fictional demo accounts only)
+DOMAIN = "demo.icsvoice.test"
+ICS_CODE = "XDM"  # fictional: real ICB codes start with Q
+PLACES = ["Northfield", "Rivermouth", "Eastmoor"]
+PCN_NAMES = [
+    "Northfield Central PCN",
+    "Northfield Rural PCN",
+    "Northfield Coast PCN",
+    "Rivermouth North PCN",
+    "Rivermouth South PCN",
+    "Rivermouth Docks PCN",
+    "Eastmoor Market Towns PCN",
+    "Eastmoor Valleys PCN",
+]
+GP_LEADS = [
+    "Dr Amara Okafor",
+    "Dr Ben Hargreaves",
+    "Dr Carys Lloyd",
+    "Dr Dev Patel",
+    "Dr Eilidh Ross",
+    "Dr Farid Haddad",
+    "Dr Grace Mensah",
+    "Dr Hugo Brennan",
+    "Dr Isla Murray",
+    "Dr Jonah Levi",
+    "Dr Kiran Shah",
+]
+BOARD_MEMBERS = [
+    ("Aled Price", "Chief Executive"),
+    ("Beatrice Ng", "Chief Finance Officer"),
+    ("Callum Reid", "Chief Medical Officer"),
+    ("Dina Osei", "Chief Nursing Officer"),
+    ("Edward Fox", "Non-executive member"),
+    ("Fatima Rahman", "Non-executive member"),
+    ("George Adeyemi", "Trust partner member"),
+    ("Hannah Kaur", "Local authority partner member"),
+    ("Ian Doyle", "Mental health partner member"),
+    ("Julia Novak", "Director of Strategy"),
+    ("Kwame Boateng", "Non-executive member"),
+    ("Lena Fischer", "Director of Primary Care"),
+]
+START = dt.date(2025, 4, 1)
+
+
+def _email(local: str) -> str:
+    return f"{local}@{DOMAIN}"
+
+
+class Command(BaseCommand):
+    help = "Builds one fictional ICS with a leadership group, a board and people in every role."
+
+    def add_arguments(self, parser: CommandParser) -> None:
+        parser.add_argument("--banner", action="store_true", help="Print the address and sign-ins.")
+
+    def handle(self, *args: Any, **options: Any) -> None:
+        before = AuditEvent.objects.count()
+        with transaction.atomic():
+            self._password_hash = make_password(DEMO_PASSWORD)
+            created = self._seed()
+        changed = created or AuditEvent.objects.count() != before
+        self.stdout.write(
+            f"Demo data: {'created' if changed else 'already there, nothing changed'}."
+        )
+        if options["banner"]:
+            self._banner()
+
+    def _person(self, local: str, name: str, *, admin: bool = False) -> tuple[User, bool]:
+        user = User.objects.filter(email=_email(local)).first()
+        if user:
+            return user, False
+        return user_create(
+            email=_email(local),
+            full_name=name,
+            password_hash=self._password_hash,
+            is_site_admin=admin,
+            actor=None,
+            actor_role="system",
+        ), True
+
+    def _seed(self) -> bool:
+        ics, created = ICS.objects.get_or_create(
+            code=ICS_CODE, defaults={"name": "Northfield and Rivermouth (demo)"}
+        )
+        places = [
+            Place.objects.get_or_create(ics=ics, name=n, defaults={"code": ""})[0] for n in PLACES
+        ]
+        pcns = [
+            PCN.objects.get_or_create(
+                code=f"UD{i + 1:04d}",
+                defaults={
+                    "name": name,
+                    "ics": ics,
+                    "place": places[min(i // 3, 2)],
+                    "opened_on": START,
+                },
+            )[0]
+            for i, name in enumerate(PCN_NAMES)
+        ]
+        for n in range(30):
+            pcn = pcns[n % len(pcns)]
+            practice, _ = Practice.objects.get_or_create(
+                code=f"X9{n + 1:04d}",
+                defaults={
+                    "name": f"{pcn.place.name} Surgery {n + 1}",
+                    "postcode": f"ZZ{n % 9 + 1} {n % 9 + 1}AB",
+                    "ics": ics,
+                    "place": pcn.place,
+                    "opened_on": dt.date(1990, 4, 1),
+                },
+            )
+            PracticePCNMembership.objects.get_or_create(practice=practice, pcn=pcn, starts_on=START)
+
+        admin, _ = self._person("admin", "Ada Administrator", admin=True)
+        group, _ = LeadershipGroup.objects.get_or_create(
+            ics=ics, name="Northfield and Rivermouth Primary Care Leadership Group"
+        )
+        if not group.terms.exists():
+            terms_adopt_initial(
+                group=group,
+                actor=admin,
+                terms=TermsOfReference(
+                    purpose=(
+                        "To give general practice in Northfield and Rivermouth one organised, "
+                        "evidenced voice on the ICB board, and to shape all ICS work that "
+                        "touches primary care."
+                    ),
+                    membership_composition="Twelve GP leads, at least one from each place.",
+                    quorum_kind=TermsOfReference.QuorumKind.PERCENT,
+                    quorum_value=50,
+                    decision_rule=TermsOfReference.DecisionRule.SIMPLE_MAJORITY,
+                    review_date=dt.date(2027, 3, 31),
+                ),
+            )
+        chair, _ = self._person("chair", "Dr Priya Chandran")
+        leads = [
+            self._person("gp.lead" if i == 0 else f"gp.lead{i + 1:02d}", name)[0]
+            for i, name in enumerate(GP_LEADS)
+        ]
+        for user, role in [(chair, GroupMembership.Role.CHAIR)] + [
+            (u, GroupMembership.Role.MEMBER) for u in leads
+        ]:
+            if not group.memberships.filter(user=user, ends_on__isnull=True).exists():
+                membership_add(group=group, user=user, role=role, starts_on=START, actor=admin)
+
+        board, _ = Board.objects.get_or_create(
+            slug="northfield-rivermouth-icb",
+            defaults={
+                "ics": ics,
+                "name": "Northfield and Rivermouth Integrated Care Board",
+                "quorum": 8,
+            },
+        )
+        board_chair, _ = self._person("board.chair", "Margaret Whitfield")
+        rep, _ = self._person("gp.rep", "Dr Tom Ashworth")
+        secretary, _ = self._person("secretary", "Sara Lindqvist")
+        members = [
+            self._person("board.member" if i == 0 else f"board.member{i + 1:02d}", name)[0]
+            for i, (name, _) in enumerate(BOARD_MEMBERS)
+        ]
+        seats = [
+            (board_chair, BoardSeat.Role.CHAIR, "Chair"),
+            (rep, BoardSeat.Role.GP_REPRESENTATIVE, "Primary medical services partner member"),
+            (secretary, BoardSeat.Role.SECRETARY, "Board Secretary"),
+        ] + [
+            (m, BoardSeat.Role.MEMBER, title)
+            for m, (_, title) in zip(members, BOARD_MEMBERS, strict=True)
+        ]
+        for user, role, title in seats:
+            if not board.seats.filter(user=user, role=role, ends_on__isnull=True).exists():
+                seat_add(
+                    board=board, user=user, role=role, title=title, starts_on=START, actor=admin
+                )
+
+        reviewer, _ = self._person("reviewer", "Nadia Brooks")
+        if not ics.reviewers.filter(user=reviewer, ends_on__isnull=True).exists():
+            reviewer_add(ics_id=ics.pk, user=reviewer, actor=admin)
+        return created
+
+    def _banner(self) -> None:
+        rows = [
+            ("GP lead", "gp.lead"),
+            ("Group chair", "chair"),
+            ("GP board representative", "gp.rep"),
+            ("Board secretary", "secretary"),
+            ("Board member", "board.member"),
+            ("ICS staff reviewer", "reviewer"),
+            ("Site administrator", "admin"),
+        ]
+        width = max(len(role) for role, _ in rows)
+        lines = [
+            "",
+            f"icsvoice is starting at {settings.SITE_URL}/",
+            "",
+            f"Demo sign-ins (password for all: {DEMO_PASSWORD}):",
+            *[f"  {role:<{width}}  {_email(local)}" for role, local in rows],
+            "",
+        ]
+        if not settings.ICSVOICE_REQUIRE_MFA:
+            lines += [
+                "Two-factor authentication is OFF for this local demo (ICSVOICE_REQUIRE_MFA=0).",
+                "Production requires it for every account.",
+                "",
+            ]
+        lines.append("Press Ctrl-C to stop the web server, the Celery worker and Celery beat.")
+        self.stdout.write("\n".join(lines))
