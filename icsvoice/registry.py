@@ -56,3 +56,43 @@ def has_role(user: User, code: str, *, ics_id: int | None = None) -> bool:
         grant.code == code and (ics_id is None or grant.ics_id == ics_id)
         for grant in roles_for(user)
     )
+
+
+# --- Home page cards: "what needs me" --------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CardItem:
+    label: str
+    url: str = ""
+    detail: str = ""
+    urgent: bool = False
+
+
+@dataclass(frozen=True)
+class HomeCard:
+    """One card on the home page. `for_roles` names the role codes that see it; `items`
+    is a selector returning what needs the person, in one or two queries however many."""
+
+    key: str
+    title: str
+    for_roles: frozenset[str]
+    items: Callable[[User], list[CardItem]]
+    empty: str
+    order: int = 100
+
+
+_home_cards: dict[str, HomeCard] = {}
+
+
+def register_home_card(card: HomeCard) -> None:
+    _home_cards[card.key] = card
+
+
+def home_cards_for(user: User) -> list[tuple[HomeCard, list[CardItem]]]:
+    codes = {grant.code for grant in roles_for(user)}
+    return [
+        (card, card.items(user))
+        for card in sorted(_home_cards.values(), key=lambda c: (c.order, c.key))
+        if card.for_roles & codes
+    ]

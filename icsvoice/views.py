@@ -8,7 +8,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from icsvoice.registry import roles_for
+from icsvoice.registry import home_cards_for, roles_for
 
 
 @login_required
@@ -19,7 +19,11 @@ def home(request: HttpRequest) -> HttpResponse:
     return render(
         request,
         "icsvoice/home.html",
-        {"roles_by_ics": by_ics, "is_site_admin": request.user.is_superuser},
+        {
+            "roles_by_ics": by_ics,
+            "cards": home_cards_for(request.user),
+            "is_site_admin": request.user.is_superuser,
+        },
     )
 
 

@@ -1,0 +1,51 @@
+"""The board side's home page cards."""
+
+from __future__ import annotations
+
+from icsvoice.models import User
+from icsvoice.registry import CardItem, HomeCard, register_home_card
+
+
+def briefs_waiting(user: User) -> list[CardItem]:
+    return []  # filled in when briefs land
+
+
+def agendas_to_publish(user: User) -> list[CardItem]:
+    return []  # filled in when meetings and agendas land
+
+
+def responses_overdue(user: User) -> list[CardItem]:
+    return []  # filled in when board responses land
+
+
+def register() -> None:
+    register_home_card(
+        HomeCard(
+            key="briefs_waiting",
+            title="Briefs waiting for you",
+            for_roles=frozenset({"board_gp_representative"}),
+            items=briefs_waiting,
+            order=30,
+            empty="No briefs are waiting. Positions your leadership group agrees arrive here.",
+        )
+    )
+    register_home_card(
+        HomeCard(
+            key="agendas_to_publish",
+            title="Agendas to publish",
+            for_roles=frozenset({"board_secretary"}),
+            items=agendas_to_publish,
+            order=40,
+            empty="No agendas are waiting to be published.",
+        )
+    )
+    register_home_card(
+        HomeCard(
+            key="responses_overdue",
+            title="Board responses overdue",
+            for_roles=frozenset({"board_secretary", "board_gp_representative", "ics_reviewer"}),
+            items=responses_overdue,
+            order=50,
+            empty="No board responses to primary care positions are overdue.",
+        )
+    )

@@ -1,0 +1,75 @@
+"""The primary care side's home page cards."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+from groups.models import GroupMembership, TermsOfReference, today
+from icsvoice.models import User
+from icsvoice.registry import CardItem, HomeCard, register_home_card
+
+MEMBERS = frozenset({"group_member", "group_chair"})
+REVIEW_NOTICE_DAYS = 30
+
+
+def votes_awaiting_me(user: User) -> list[CardItem]:
+    return []  # filled in when positions and votes land
+
+
+def drafts_i_coauthor(user: User) -> list[CardItem]:
+    return []  # filled in when positions land
+
+
+def terms_due_for_review(user: User) -> list[CardItem]:
+    """Terms of reference in force, in groups the person chairs, due within 30 days."""
+    chaired = GroupMembership.objects.current().filter(user=user, role=GroupMembership.Role.CHAIR)
+    due = (
+        TermsOfReference.objects.filter(
+            state=TermsOfReference.State.IN_FORCE,
+            group__in=chaired.values("group"),
+            review_date__lte=today() + dt.timedelta(days=REVIEW_NOTICE_DAYS),
+        )
+        .select_related("group")
+        .order_by("review_date")
+    )
+    return [
+        CardItem(
+            label=f"{terms.group.name}: terms of reference version {terms.version}",
+            detail=f"Review due {terms.review_date:%-d %B %Y}",
+            urgent=terms.review_date < today(),
+        )
+        for terms in due
+    ]
+
+
+def register() -> None:
+    register_home_card(
+        HomeCard(
+            key="votes_awaiting_me",
+            title="Votes waiting for your ballot",
+            for_roles=MEMBERS,
+            items=votes_awaiting_me,
+            order=10,
+            empty="No votes are waiting for you. When your chair opens a vote, it appears here.",
+        )
+    )
+    register_home_card(
+        HomeCard(
+            key="drafts_i_coauthor",
+            title="Drafts you co-author",
+            for_roles=MEMBERS,
+            items=drafts_i_coauthor,
+            order=20,
+            empty="You are not co-authoring any draft positions.",
+        )
+    )
+    register_home_card(
+        HomeCard(
+            key="terms_due_for_review",
+            title="Terms of reference due for review",
+            for_roles=frozenset({"group_chair"}),
+            items=terms_due_for_review,
+            order=60,
+            empty="No terms of reference are due for review in the next 30 days.",
+        )
+    )
