@@ -1,4 +1,5 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
 
 
@@ -7,6 +8,17 @@ class AccountAdapter(DefaultAccountAdapter):
 
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+
+def client_ip(request: HttpRequest) -> str:
+    """One answer for allauth and axes: REMOTE_ADDR, or behind ICSVOICE_PROXY_COUNT trusted
+    proxies the address they forwarded."""
+    from allauth.account.adapter import get_adapter
+
+    try:
+        return get_adapter(request).get_client_ip(request)
+    except PermissionDenied:
+        return request.META.get("REMOTE_ADDR", "")
 
 
 def axes_username(request: HttpRequest, credentials: dict[str, object] | None) -> str:

@@ -7,7 +7,7 @@ import os
 from django.core.exceptions import ImproperlyConfigured
 
 _TRUE = {"1", "true", "yes", "on"}
-_FALSE = {"0", "false", "no", "off", ""}
+_FALSE = {"0", "false", "no", "off"}
 
 
 def env_str(name: str, default: str | None = None) -> str:
@@ -21,7 +21,9 @@ def env_str(name: str, default: str | None = None) -> str:
 
 def env_bool(name: str, default: bool) -> bool:
     value = os.environ.get(name)
-    if value is None:
+    if value is None or value.strip() == "":
+        # An empty value (NAME= in an env file) means "not set", never "false": it must not
+        # silently switch off two-factor sign-in or TLS.
         return default
     lowered = value.strip().lower()
     if lowered in _TRUE:

@@ -166,7 +166,10 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_USERNAME_CALLABLE = "icsvoice.adapters.axes_username"
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "account/lockout.html"
-AXES_IPWARE_PROXY_COUNT = env_int("ICSVOICE_PROXY_COUNT", 0)
+# Behind N trusted reverse proxies, the client is the Nth address from the right of
+# X-Forwarded-For; allauth's rate limits and axes' lockouts both key on it.
+ALLAUTH_TRUSTED_PROXY_COUNT = env_int("ICSVOICE_PROXY_COUNT", 0)
+AXES_CLIENT_IP_CALLABLE = "icsvoice.adapters.client_ip"
 
 SESSION_COOKIE_AGE = env_int("ICSVOICE_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the idle clock restarts on each request

@@ -172,3 +172,19 @@ def test_password_reset_by_email(client, person):
     assert response.status_code == 302
     person.refresh_from_db()
     assert person.check_password("a-brand-new-passphrase")
+
+
+def test_behind_a_proxy_lockouts_key_on_the_forwarded_client_address(client, person, settings):
+    from axes.models import AccessAttempt
+
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+    for _ in range(2):
+        client.post(
+            LOGIN,
+            {"login": person.email, "password": "guess"},
+            HTTP_X_FORWARDED_FOR="203.0.113.9",
+            REMOTE_ADDR="10.0.0.2",
+        )
+    attempt = AccessAttempt.objects.get()
+    assert attempt.ip_address == "203.0.113.9"
+    assert attempt.failures_since_start == 2
