@@ -59,7 +59,7 @@ def test_home_page_queries_stay_flat_as_roles_grow(client, cast, django_assert_m
     client.get(reverse("home"))
     with django_assert_max_num_queries(12) as few:
         client.get(reverse("home"))
-    for n in range(6):
+    for _ in range(6):
         group = LeadershipGroupFactory(ics=cast.ics)
         GroupMembershipFactory(group=group, user=cast.gp_rep)
         BoardSeatFactory(board=BoardFactory(ics=cast.ics), user=cast.gp_rep, role="member")
