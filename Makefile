@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install run test test-fast lint format typecheck bench clean
+.PHONY: install assets run test test-fast lint format typecheck bench clean
 
 $(STAMP): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -16,13 +16,23 @@ $(STAMP): requirements-dev.lock
 
 install: $(STAMP)
 
-run: install
+# nhsuk-frontend's CSS, JS and images, built into static/dist (git-ignored) when it is missing
+# or older than the npm lock file or our sources.
+ASSETS_STAMP := static/dist/.built
+$(ASSETS_STAMP): package.json package-lock.json $(shell find static/src -type f 2>/dev/null)
+	npm ci --no-audit --no-fund --ignore-scripts
+	npm run build
+	@touch $@
+
+assets: $(ASSETS_STAMP)
+
+run: install assets
 	$(MANAGE) migrate --no-input
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	ICSVOICE_REQUIRE_MFA=0 $(MANAGE) seed_demo --banner
-	ICSVOICE_REQUIRE_MFA=0 $(BIN)/honcho --procfile Procfile start
+	ICSVOICE_REQUIRE_MFA=0 $(BIN)/supervisord --configuration supervisord.conf
 
-test: install
+test: install assets
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
 

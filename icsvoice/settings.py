@@ -215,7 +215,8 @@ USE_TZ = True
 # --- Static and media files -------------------------------------------------------------------
 STATIC_URL = "/static/"
 STATIC_ROOT = VAR_DIR / "static"
-STATICFILES_DIRS = [BASE_DIR / "static"]
+# Only the built assets (make assets); static/src holds their sources.
+STATICFILES_DIRS = [("dist", BASE_DIR / "static" / "dist")]
 MEDIA_ROOT = Path(env_str("ICSVOICE_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
 STORAGES = {
