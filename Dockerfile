@@ -21,14 +21,15 @@ COPY requirements.lock /tmp/requirements.lock
 RUN /opt/venv/bin/pip install --no-deps -r /tmp/requirements.lock \
     && /opt/venv/bin/pip check
 
-# --- Front-end assets: NOT WIRED YET -------------------------------------------------------------
-# The NHS.UK front-end (nhsuk-frontend, built with npm into static/dist) gets its own stage here,
-# something like:
-#   FROM node:<version>-slim AS assets
-#   ... npm ci && npm run build ...
-# and the runtime stage below then copies static/dist in from it *before* collectstatic:
-#   COPY --from=assets /src/static/dist static/dist
-# Until that is wired, the image collects whatever static/ holds in the build context.
+# --- Front-end assets --------------------------------------------------------------------------
+# The NHS.UK design system (nhsuk-frontend) compiled with sass into static/dist, exactly as
+# `make assets` does; only static/dist reaches the runtime image.
+FROM node:20-slim AS assets
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --ignore-scripts --no-audit --no-fund
+COPY static/src static/src
+RUN npm run build
 
 # --- Runtime ------------------------------------------------------------------------------------
 FROM ${PYTHON_IMAGE} AS runtime
@@ -73,6 +74,7 @@ EOF
 WORKDIR /app
 # The code stays owned by root: the app user can read it, not change it.
 COPY . .
+COPY --from=assets /src/static/dist static/dist
 
 # A throwaway key only so settings load; it is not kept in the image's environment.
 RUN DJANGO_SECRET_KEY=collectstatic-at-build-time-only python manage.py collectstatic --no-input \

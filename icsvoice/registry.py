@@ -12,6 +12,8 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from icsvoice.models import User
 
 
@@ -35,7 +37,7 @@ def register_role_provider(provider: RoleProvider) -> None:
         _role_providers.append(provider)
 
 
-def roles_for(user: User) -> list[RoleGrant]:
+def roles_for(user: User | AnonymousUser) -> list[RoleGrant]:
     """Every current role of a person, cached on the user object for the request."""
     if not user.is_authenticated:
         return []
@@ -46,12 +48,12 @@ def roles_for(user: User) -> list[RoleGrant]:
     return cached
 
 
-def ics_ids_for(user: User) -> set[int]:
+def ics_ids_for(user: User | AnonymousUser) -> set[int]:
     """The ICSs a person may see anything of: those they hold a role in."""
     return {grant.ics_id for grant in roles_for(user)}
 
 
-def has_role(user: User, code: str, *, ics_id: int | None = None) -> bool:
+def has_role(user: User | AnonymousUser, code: str, *, ics_id: int | None = None) -> bool:
     return any(
         grant.code == code and (ics_id is None or grant.ics_id == ics_id)
         for grant in roles_for(user)
@@ -89,7 +91,9 @@ def register_home_card(card: HomeCard) -> None:
     _home_cards[card.key] = card
 
 
-def home_cards_for(user: User) -> list[tuple[HomeCard, list[CardItem]]]:
+def home_cards_for(user: User | AnonymousUser) -> list[tuple[HomeCard, list[CardItem]]]:
+    if not user.is_authenticated:
+        return []
     codes = {grant.code for grant in roles_for(user)}
     return [
         (card, card.items(user))

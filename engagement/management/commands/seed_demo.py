@@ -126,13 +126,14 @@ class Command(BaseCommand):
         ]
         for n in range(30):
             pcn = pcns[n % len(pcns)]
+            place = places[min((n % len(pcns)) // 3, 2)]
             practice, _ = Practice.objects.get_or_create(
                 code=f"X9{n + 1:04d}",
                 defaults={
-                    "name": f"{pcn.place.name} Surgery {n + 1}",
+                    "name": f"{place.name} Surgery {n + 1}",
                     "postcode": f"ZZ{n % 9 + 1} {n % 9 + 1}AB",
                     "ics": ics,
-                    "place": pcn.place,
+                    "place": place,
                     "opened_on": dt.date(1990, 4, 1),
                 },
             )
@@ -185,18 +186,24 @@ class Command(BaseCommand):
             self._person("board.member" if i == 0 else f"board.member{i + 1:02d}", name)[0]
             for i, (name, _) in enumerate(BOARD_MEMBERS)
         ]
-        seats = [
+        seats: list[tuple[User, str, str]] = [
             (board_chair, BoardSeat.Role.CHAIR, "Chair"),
             (rep, BoardSeat.Role.GP_REPRESENTATIVE, "Primary medical services partner member"),
             (secretary, BoardSeat.Role.SECRETARY, "Board Secretary"),
-        ] + [
+        ]
+        seats += [
             (m, BoardSeat.Role.MEMBER, title)
             for m, (_, title) in zip(members, BOARD_MEMBERS, strict=True)
         ]
-        for user, role, title in seats:
-            if not board.seats.filter(user=user, role=role, ends_on__isnull=True).exists():
+        for person, seat_role, title in seats:
+            if not board.seats.filter(user=person, role=seat_role, ends_on__isnull=True).exists():
                 seat_add(
-                    board=board, user=user, role=role, title=title, starts_on=START, actor=admin
+                    board=board,
+                    user=person,
+                    role=seat_role,
+                    title=title,
+                    starts_on=START,
+                    actor=admin,
                 )
 
         reviewer, _ = self._person("reviewer", "Nadia Brooks")
