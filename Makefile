@@ -33,6 +33,8 @@ run: install assets
 	ICSVOICE_REQUIRE_MFA=0 $(BIN)/supervisord --configuration supervisord.conf
 
 test: install assets
+	@command -v chromium >/dev/null 2>&1 || command -v $${ICSVOICE_CHROMIUM:-chromium} >/dev/null 2>&1 \
+		|| echo "NOTE: no Chromium found, so the browser tests will be SKIPPED (apt-get install chromium)."
 	$(MANAGE) collectstatic --no-input --verbosity 0
 	$(BIN)/pytest $(PYTEST_ARGS)
 
