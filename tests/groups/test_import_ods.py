@@ -17,6 +17,7 @@ from openpyxl import Workbook
 
 from groups import ods
 from groups.models import ICS, PCN, Place, Practice, PracticePCNMembership
+from groups.ods import importer as ods_importer
 from icsvoice.models import AuditEvent
 from tests import factories
 
@@ -463,7 +464,7 @@ def test_an_error_part_way_through_changes_nothing(db, files, monkeypatch):
     def fail(*args, **kwargs):
         raise RuntimeError("the database went away")
 
-    monkeypatch.setattr(ods, "_import_memberships", fail)
+    monkeypatch.setattr(ods_importer, "_import_memberships", fail)
     with pytest.raises(RuntimeError):
         ods.ods_import(practices_path=practices, pcns_path=pcns)
 
