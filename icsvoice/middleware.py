@@ -40,7 +40,7 @@ class SessionLifetimeMiddleware:
 class RequireTwoFactorMiddleware:
     """Sends anyone signed in without an authenticator app to set one up first."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz")
+    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/accessibility/", "/privacy/")
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response

@@ -2,12 +2,25 @@
 
 from django.contrib import admin
 from django.urls import include, path
+from django.views.generic import TemplateView
 
 from icsvoice import views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path(
+        "accessibility/",
+        TemplateView.as_view(template_name="pages/accessibility.html"),
+        name="accessibility",
+    ),
+    path("privacy/", TemplateView.as_view(template_name="pages/privacy.html"), name="privacy"),
+    # Email addresses are managed by administrators: changing one's own address would be a
+    # route to taking over an account, so allauth's self-service page is closed.
+    path("accounts/email/", views.not_found, name="account_email_closed"),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]
+
+# Django's own handlers render templates/403.html, 404.html and 500.html (the last with an
+# empty context, so it stands alone); CSRF failures render templates/403_csrf.html.
