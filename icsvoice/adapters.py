@@ -1,13 +1,33 @@
 from allauth.account.adapter import DefaultAccountAdapter
+from allauth.mfa.adapter import DefaultMFAAdapter
 from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest
+
+CODE_NOT_RIGHT = "The code is not right. Enter the 6-digit code your authenticator app shows now."
 
 
 class AccountAdapter(DefaultAccountAdapter):
     """Accounts are created by administrators and role managers, never by sign-up."""
 
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        "email_password_mismatch": (
+            "The email address or password is not right. Check them and try again."
+        ),
+        "enter_current_password": "Enter your current password",
+        "incorrect_password": "The password is not right. Check it and try again.",
+        "incorrect_code": CODE_NOT_RIGHT,
+        "invalid_or_expired_key": (
+            "This link has expired or has already been used. Ask for a new one."
+        ),
+    }
+
     def is_open_for_signup(self, request: HttpRequest) -> bool:
         return False
+
+
+class MFAAdapter(DefaultMFAAdapter):
+    error_messages = {**DefaultMFAAdapter.error_messages, "incorrect_code": CODE_NOT_RIGHT}
 
 
 def client_ip(request: HttpRequest) -> str:

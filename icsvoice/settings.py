@@ -155,6 +155,19 @@ ACCOUNT_EMAIL_SUBJECT_PREFIX = "[icsvoice] "
 # django-axes owns lockouts after failed sign-ins; allauth's other rate limits stay.
 ACCOUNT_RATE_LIMITS = {"login_failed": False}
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
+MFA_ADAPTER = "icsvoice.adapters.MFAAdapter"
+ACCOUNT_FORMS = {
+    "login": "icsvoice.forms.LoginForm",
+    "reset_password": "icsvoice.forms.ResetPasswordForm",
+    "reset_password_from_key": "icsvoice.forms.ResetPasswordKeyForm",
+    "change_password": "icsvoice.forms.ChangePasswordForm",
+    "reauthenticate": "icsvoice.forms.ReauthenticateForm",
+}
+MFA_FORMS = {
+    "authenticate": "icsvoice.forms.AuthenticateForm",
+    "reauthenticate": "icsvoice.forms.MFAReauthenticateForm",
+    "activate_totp": "icsvoice.forms.ActivateTOTPForm",
+}
 MFA_TOTP_ISSUER = "icsvoice"
 # NHS policy requires multi-factor authentication for remote access. Only the local demo
 # (make run) relaxes this, and says so when it starts.

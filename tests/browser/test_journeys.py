@@ -66,7 +66,7 @@ def test_a_wrong_password_takes_focus_to_the_error_summary(visitor, cast):
     assert _error_summary_has_focus(page)
     summary = page.locator(ERROR_SUMMARY)
     assert "There is a problem" in summary.inner_text()
-    assert "email address and/or password you specified are not correct" in summary.inner_text()
+    assert "The email address or password is not right" in summary.inner_text()
     assert page.title().startswith("Error: Sign in")
     visitor.check("sign-in-error")
 
@@ -109,8 +109,8 @@ def test_a_wrong_authenticator_code_is_reported_and_linked_to_the_box(visitor, c
     page.keyboard.press("Enter")
 
     assert _error_summary_has_focus(page)
-    assert "Incorrect code" in page.locator(ERROR_SUMMARY).inner_text()
-    assert "Incorrect code" in page.locator("#id_code-error").inner_text()
+    assert "The code is not right" in page.locator(ERROR_SUMMARY).inner_text()
+    assert "The code is not right" in page.locator("#id_code-error").inner_text()
     visitor.check("two-factor-error")
     page.keyboard.press("Tab")
     page.keyboard.press("Enter")

@@ -184,8 +184,8 @@ def test_a_wrong_password_links_to_the_first_field(client, cast):
         reverse("account_login"), {"login": cast.chair.email, "password": "nope"}
     ).content.decode()
     assert re.search(
-        r'<li><a href="#id_login">The email address and/or password you specified are not '
-        r"correct\.</a></li>",
+        r'<li><a href="#id_login">The email address or password is not right\. '
+        r"Check them and try again\.</a></li>",
         body,
     )
 
@@ -356,3 +356,11 @@ def test_footer_pages_open_before_two_factor_is_set_up(client, db):
     client.force_login(UserFactory())
     assert client.get("/accessibility/").status_code == 200
     assert client.get("/privacy/").status_code == 200
+
+
+def test_sign_in_fields_have_plain_labels_and_no_placeholders(client, db):
+    body = client.get(reverse("account_login")).content.decode()
+    assert re.search(
+        r'<label class="nhsuk-label"[^>]*for="id_login"[^>]*>\s*Email address\s*</label>', body
+    )
+    assert "placeholder=" not in body

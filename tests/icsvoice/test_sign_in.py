@@ -49,7 +49,7 @@ def test_a_wrong_authenticator_code_does_not_sign_in(client, person):
     _password_step(client, person.email)
     response = client.post(reverse("mfa_authenticate"), {"code": "000000"})
     assert response.status_code == 200
-    assert "Incorrect code" in response.content.decode()
+    assert "The code is not right" in response.content.decode()
     assert client.get(reverse("home")).status_code == 302
     assert not AuditEvent.objects.filter(event="auth.signed_in").exists()
 
@@ -71,9 +71,7 @@ def test_a_recovery_code_works_once_instead_of_the_app(client, person):
 def test_failed_sign_in_is_recorded_without_the_password(client, person):
     response = _password_step(client, person.email, password="not-my-password")
     assert response.status_code == 200
-    assert (
-        "email address and/or password you specified are not correct" in response.content.decode()
-    )
+    assert "The email address or password is not right" in response.content.decode()
     failed = AuditEvent.objects.get(event="auth.sign_in_failed")
     assert failed.actor is None
     assert failed.payload["login"] == person.email
