@@ -46,8 +46,10 @@ def seat_add(
             seat = BoardSeat.objects.create(
                 board=board, user=user, role=role, starts_on=starts_on, title=title
             )
-    except IntegrityError as error:
-        if "gp_representative" in str(error):
+    except IntegrityError:
+        # Only a race past the check above gets here. For a GP representative seat, either
+        # constraint that can fire means the board already has one.
+        if role == BoardSeat.Role.GP_REPRESENTATIVE:
             raise SeatError(f"{board} already has a GP representative.") from None
         raise SeatError(f"{user} already holds that seat on {board}.") from None
     audit.record(

@@ -3,18 +3,17 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
-from django.conf import settings
 from django.http import HttpRequest
 from django.urls import NoReverseMatch, reverse
 
-from icsvoice.registry import roles_for
+from icsvoice.registry import is_site_admin, roles_for
 
 if TYPE_CHECKING:
     from icsvoice.models import User
 
 SERVICE_NAME = "icsvoice"
 
-# Not a role anyone is granted in an ICS: the people Django lets into the admin site.
+# Not a role anyone is granted in an ICS: site administrators (registry.is_site_admin).
 SITE_ADMIN = "site_admin"
 EVERYONE: frozenset[str] = frozenset()
 
@@ -39,7 +38,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
 
 def role_codes(user: User) -> set[str]:
     codes = {grant.code for grant in roles_for(user)}
-    if user.is_staff:
+    if is_site_admin(user):
         codes.add(SITE_ADMIN)
     return codes
 
@@ -67,6 +66,5 @@ def navigation_for(request: HttpRequest) -> list[dict[str, object]]:
 def service(request: HttpRequest) -> dict[str, object]:
     return {
         "service_name": SERVICE_NAME,
-        "require_mfa": settings.ICSVOICE_REQUIRE_MFA,
         "navigation": navigation_for(request),
     }

@@ -18,7 +18,8 @@ SESSION_STARTED_KEY = "icsvoice_signed_in_at"
 
 class SessionLifetimeMiddleware:
     """Ends a session 12 hours after sign-in however active it is (idle expiry is the
-    session cookie's own age, renewed on each request)."""
+    session cookie's own age, renewed on each request). Sign-in stamps the session; one
+    without a stamp is ended rather than given a fresh 12 hours."""
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
@@ -26,13 +27,15 @@ class SessionLifetimeMiddleware:
     def __call__(self, request: HttpRequest) -> HttpResponse:
         if request.user.is_authenticated:
             started = request.session.get(SESSION_STARTED_KEY)
-            if started is None:
-                request.session[SESSION_STARTED_KEY] = timezone.now().isoformat()
-            elif (
-                timezone.now() - datetime.fromisoformat(started) > settings.ICSVOICE_SESSION_MAX_AGE
-            ):
+            limit = settings.ICSVOICE_SESSION_MAX_AGE
+            if started is None or timezone.now() - datetime.fromisoformat(started) > limit:
                 logout(request)
-                messages.info(request, "You were signed out because your session reached 12 hours.")
+                hours = int(limit.total_seconds() // 3600)
+                messages.info(
+                    request,
+                    f"You were signed out because sessions last at most {hours} hours. "
+                    "Sign in again to carry on.",
+                )
                 return redirect(settings.LOGIN_URL)
         return self.get_response(request)
 

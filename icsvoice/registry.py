@@ -48,6 +48,11 @@ def roles_for(user: User | AnonymousUser) -> list[RoleGrant]:
     return cached
 
 
+def is_site_admin(user: User | AnonymousUser) -> bool:
+    """Site administrators run the whole installation (the admin site); not an ICS role."""
+    return bool(user.is_authenticated and user.is_superuser)
+
+
 def ics_ids_for(user: User | AnonymousUser) -> set[int]:
     """The ICSs a person may see anything of: those they hold a role in."""
     return {grant.ics_id for grant in roles_for(user)}

@@ -8,7 +8,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
-from icsvoice.registry import home_cards_for, roles_for
+from icsvoice.registry import home_cards_for, is_site_admin, roles_for
 
 
 @login_required
@@ -22,7 +22,7 @@ def home(request: HttpRequest) -> HttpResponse:
         {
             "roles_by_ics": by_ics,
             "cards": home_cards_for(request.user),
-            "is_site_admin": request.user.is_superuser,
+            "is_site_admin": is_site_admin(request.user),
         },
     )
 

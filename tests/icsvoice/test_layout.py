@@ -364,3 +364,20 @@ def test_sign_in_fields_have_plain_labels_and_no_placeholders(client, db):
         r'<label class="nhsuk-label"[^>]*for="id_login"[^>]*>\s*Email address\s*</label>', body
     )
     assert "placeholder=" not in body
+
+
+def test_admin_navigation_is_for_site_administrators_only(client, db):
+    from tests.factories import UserFactory
+    from tests.helpers import sign_in
+
+    staff_only = UserFactory(is_staff=True, is_superuser=False)
+    sign_in(client, staff_only)
+    body = client.get(reverse("home")).content.decode()
+    assert 'href="/admin/"' not in body
+    assert "Site administrator" not in body
+
+    client.logout()
+    sign_in(client, UserFactory(is_staff=True, is_superuser=True))
+    body = client.get(reverse("home")).content.decode()
+    assert 'href="/admin/"' in body
+    assert "Site administrator" in body

@@ -186,3 +186,14 @@ def test_behind_a_proxy_lockouts_key_on_the_forwarded_client_address(client, per
     attempt = AccessAttempt.objects.get()
     assert attempt.ip_address == "203.0.113.9"
     assert attempt.failures_since_start == 2
+
+
+def test_a_session_without_a_sign_in_time_is_ended_not_renewed(client, person):
+    sign_in(client, person)
+    session = client.session
+    del session[SESSION_STARTED_KEY]
+    session.save()
+    response = client.get(reverse("home"))
+    assert response.status_code == 302
+    assert response.url == reverse("account_login")
+    assert client.get(reverse("home")).status_code == 302
