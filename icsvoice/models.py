@@ -119,3 +119,43 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"verified to #{self.last_event_id} at {self.verified_at:%Y-%m-%d %H:%M}"
+
+
+class OutboxMessage(models.Model):
+    """One notification email to one person, written in the same transaction as the change
+    that causes it. Unique on (kind, object, recipient, version), so a retried or repeated
+    change never queues the same email twice. Sending it is the Celery jobs' part."""
+
+    class State(models.TextChoices):
+        PENDING = "pending", "Waiting to send"
+        SENDING = "sending", "Being sent"
+        SENT = "sent", "Sent"
+        FAILED = "failed", "Could not be sent"
+
+    kind = models.CharField(max_length=64)
+    object_type = models.CharField(max_length=100)
+    object_id = models.CharField(max_length=64)
+    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="outbox")
+    version = models.CharField(max_length=64, blank=True)
+    subject = models.CharField(max_length=200)
+    body = models.TextField()
+    url = models.CharField(max_length=500, blank=True)
+    urgent = models.BooleanField(default=False)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
+    created_at = models.DateTimeField(default=timezone.now)
+    attempts = models.PositiveIntegerField(default=0)
+    sent_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "recipient", "version"],
+                name="icsvoice_outboxmessage_once",
+            ),
+        ]
+        indexes = [models.Index(fields=["state", "id"], name="icsvoice_outbox_state_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} to {self.recipient_id} ({self.state})"

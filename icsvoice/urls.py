@@ -18,6 +18,7 @@ urlpatterns = [
     # Email addresses are managed by administrators: changing one's own address would be a
     # route to taking over an account, so allauth's self-service page is closed.
     path("accounts/email/", views.not_found, name="account_email_closed"),
+    path("", include("groups.urls")),
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

@@ -222,6 +222,11 @@ class TermsOfReference(models.Model):
                 condition=Q(state="in_force"),
                 name="groups_termsofreference_one_in_force",
             ),
+            models.UniqueConstraint(
+                fields=["group"],
+                condition=Q(state="proposed"),
+                name="groups_termsofreference_one_proposed",
+            ),
             models.CheckConstraint(
                 condition=Q(quorum_value__gte=1)
                 & (Q(quorum_kind="count") | Q(quorum_value__lte=100)),
@@ -235,6 +240,22 @@ class TermsOfReference(models.Model):
 
     def __str__(self) -> str:
         return f"{self.group} terms of reference v{self.version}"
+
+
+# What a version of the terms of reference says, in the order the page shows it.
+TERMS_FIELDS: tuple[str, ...] = (
+    "purpose",
+    "membership_composition",
+    "quorum_kind",
+    "quorum_value",
+    "decision_rule",
+    "abstentions",
+    "voting_window_hours",
+    "ballot",
+    "results_hidden_until_close",
+    "review_date",
+    "board_route",
+)
 
 
 class GroupMembership(models.Model):

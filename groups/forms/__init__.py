@@ -1,0 +1,1 @@
+"""The primary care side's forms, one module per part."""

@@ -1,0 +1,67 @@
+"""The primary care side's data; one module per part, all importable from here."""
+
+from groups.models.core import (
+    ICS,
+    PCN,
+    TERMS_FIELDS,
+    CurrentQuerySet,
+    GroupMembership,
+    IcsReviewer,
+    LeadershipGroup,
+    Place,
+    Practice,
+    PracticePCNMembership,
+    TermsOfReference,
+    today,
+)
+from groups.models.interests import Interest, InterestCategory, PositionDeclaration
+from groups.models.positions import (
+    POSITION_MOVES,
+    VERSION_FIELDS,
+    Amendment,
+    Attachment,
+    Comment,
+    Position,
+    PositionVersion,
+)
+from groups.models.votes import (
+    CONSENSUS_LABELS,
+    Ballot,
+    Choice,
+    SecretBallot,
+    Vote,
+    VoteEligibility,
+    VoteParticipation,
+)
+
+__all__ = [
+    "CONSENSUS_LABELS",
+    "ICS",
+    "PCN",
+    "POSITION_MOVES",
+    "TERMS_FIELDS",
+    "VERSION_FIELDS",
+    "Amendment",
+    "Attachment",
+    "Ballot",
+    "Choice",
+    "Comment",
+    "CurrentQuerySet",
+    "GroupMembership",
+    "IcsReviewer",
+    "Interest",
+    "InterestCategory",
+    "LeadershipGroup",
+    "Place",
+    "Position",
+    "PositionDeclaration",
+    "PositionVersion",
+    "Practice",
+    "PracticePCNMembership",
+    "SecretBallot",
+    "TermsOfReference",
+    "Vote",
+    "VoteEligibility",
+    "VoteParticipation",
+    "today",
+]

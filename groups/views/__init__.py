@@ -1,0 +1,1 @@
+"""The primary care side's pages, one module per part."""

@@ -1,0 +1,99 @@
+"""The core loop through the services: draft, amend, declare, vote, close."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+from django.utils import timezone
+
+from groups import services
+from groups.models import Amendment, Position, Vote, VoteEligibility
+from icsvoice import audit
+from icsvoice.models import AuditEvent, OutboxMessage
+from tests import factories as f
+
+TEXT = {
+    "title": "Same-day access hubs in every place",
+    "summary": "Pool same-day demand across PCNs.",
+    "ask": "Fund one hub per place from April.",
+    "body": "## Why\n\nDemand is *rising*.",
+}
+
+
+@pytest.fixture
+def members(cast):
+    extra = [f.UserFactory() for _ in range(3)]
+    for person in extra:
+        f.GroupMembershipFactory(group=cast.group, user=person)
+    return extra
+
+
+def test_the_core_loop_agrees_a_position_and_audits_every_step(cast, members):
+    position = services.position_draft(
+        group=cast.group, actor=cast.gp_lead, coauthors=[members[0]], **TEXT
+    )
+    assert position.current_version.number == 1
+    assert "<em>rising</em>" in position.current_version.body_html
+
+    amendment = services.amendment_propose(
+        position=position,
+        actor=members[1],
+        field="ask",
+        proposed_text="Fund one hub per place from July.",
+        reason="April is too soon.",
+    )
+    version = services.amendment_accept(amendment=amendment, actor=cast.gp_lead)
+    assert version.number == 2
+    assert version.ask == "Fund one hub per place from July."
+    amendment.refresh_from_db()
+    assert amendment.state == Amendment.State.ACCEPTED
+    assert amendment.resulting_version == version
+
+    services.declaration_add(
+        position=position,
+        member=members[2],
+        actor=cast.chair,
+        category="financial",
+        description="Partner in a practice bidding to host a hub.",
+    )
+    vote = services.vote_open(position=position, actor=cast.chair)
+    assert vote.version == version
+    assert vote.eligible_count == 5  # lead, chair, rep, two members; one recused
+    assert VoteEligibility.objects.get(vote=vote, member=members[2]).recused
+
+    for voter in (cast.gp_lead, cast.chair, cast.gp_rep, members[0], members[1]):
+        services.vote_cast(vote=vote, voter=voter, choice="for")
+    vote = services.vote_close(vote=vote, actor=cast.chair)
+
+    assert vote.outcome == Vote.Outcome.AGREED
+    assert (vote.in_favour, vote.against, vote.abstain) == (5, 0, 0)
+    position.refresh_from_db()
+    assert position.state == Position.State.AGREED
+    events = list(AuditEvent.objects.values_list("event", flat=True).order_by("id"))
+    for name in (
+        "position.drafted",
+        "position.amendment_proposed",
+        "position.revised",
+        "position.amendment_accepted",
+        "position.interest_declared",
+        "vote.opened",
+        "vote.cast",
+        "vote.closed",
+    ):
+        assert name in events
+    assert audit.verify().ok
+    assert OutboxMessage.objects.filter(kind="vote.opened", recipient=members[2]).count() == 0
+    assert OutboxMessage.objects.filter(kind="vote.result").count() == 6
+
+
+def test_deadline_close_is_inquorate_when_too_few_vote(cast, members):
+    position = services.position_draft(group=cast.group, actor=cast.gp_lead, **TEXT)
+    vote = services.vote_open(position=position, actor=cast.chair)
+    services.vote_cast(vote=vote, voter=cast.gp_lead, choice="for")
+    assert services.votes_close_due() == []
+    Vote.objects.filter(pk=vote.pk).update(closes_at=timezone.now() - dt.timedelta(seconds=1))
+    assert services.votes_close_due() == [vote.pk]
+    vote.refresh_from_db()
+    assert vote.outcome == Vote.Outcome.INQUORATE
+    assert services.votes_close_due() == []
