@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import datetime as dt
 
-from groups.models import GroupMembership, TermsOfReference, today
+from django.db.models import Q
+from django.urls import reverse
+from django.utils import timezone
+
+from groups.models import GroupMembership, Position, TermsOfReference, Vote, today
 from icsvoice.models import User
 from icsvoice.registry import CardItem, HomeCard, register_home_card
 
@@ -13,11 +17,54 @@ REVIEW_NOTICE_DAYS = 30
 
 
 def votes_awaiting_me(user: User) -> list[CardItem]:
-    return []  # filled in when positions and votes land
+    """Open votes the person is eligible for (not recused) and has not voted in."""
+    votes = (
+        Vote.objects.filter(
+            state=Vote.State.OPEN,
+            closes_at__gt=timezone.now(),
+            eligibility__member=user,
+            eligibility__recused=False,
+        )
+        .exclude(participations__voter=user)
+        .select_related("version", "terms_proposal", "group")
+        .order_by("closes_at")
+    )
+    soon = timezone.now() + dt.timedelta(hours=24)
+    return [
+        CardItem(
+            label=vote.version.title
+            if vote.version
+            else f"Terms of reference version {vote.terms_proposal.version}",
+            url=reverse("groups:vote-detail", args=[vote.pk]),
+            detail=f"{vote.group.name}: closes "
+            f"{timezone.localtime(vote.closes_at):%-d %B %Y at %H:%M}",
+            urgent=vote.closes_at <= soon,
+            urgent_label="Closes soon",
+        )
+        for vote in votes
+    ]
 
 
 def drafts_i_coauthor(user: User) -> list[CardItem]:
-    return []  # filled in when positions land
+    """Draft positions the person started or co-authors, in groups they still belong to."""
+    groups = GroupMembership.objects.current().filter(user=user).values("group")
+    drafts = (
+        Position.objects.filter(state=Position.State.DRAFT, group__in=groups)
+        .filter(Q(created_by=user) | Q(coauthors=user))
+        .distinct()
+        .select_related("current_version", "group")
+        .order_by("-updated_at")
+    )
+    return [
+        CardItem(
+            label=position.title,
+            url=reverse("groups:position-detail", args=[position.pk]),
+            detail=f"{position.group.name}: version {position.current_version.number}, "
+            f"updated {timezone.localtime(position.updated_at):%-d %B %Y}",
+        )
+        for position in drafts
+        if position.current_version
+    ]
 
 
 def terms_due_for_review(user: User) -> list[CardItem]:

@@ -32,6 +32,9 @@ class NavEntry:
 # name does not exist yet is left out, so an entry can land before its view.
 NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry("Home", "home"),
+    NavEntry(
+        "Positions", "groups:group-list", frozenset({"group_member", "group_chair", "ics_reviewer"})
+    ),
     NavEntry("Admin", "admin:index", frozenset({SITE_ADMIN})),
 )
 

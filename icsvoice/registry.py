@@ -74,6 +74,7 @@ class CardItem:
     url: str = ""
     detail: str = ""
     urgent: bool = False
+    urgent_label: str = "Overdue"  # the red tag shown when urgent
 
 
 @dataclass(frozen=True)

@@ -283,7 +283,11 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_TASK_ALWAYS_EAGER = env_bool("CELERY_TASK_ALWAYS_EAGER", False)
 CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
-CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {}
+# Periodic scans: each finds due rows and acts on them idempotently; nothing waits in the
+# broker for a deadline.
+CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
+    "close-due-votes": {"task": "groups.close_due_votes", "schedule": 60.0},
+}
 
 # --- Logging --------------------------------------------------------------------------------
 LOGGING = {

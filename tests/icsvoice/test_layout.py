@@ -87,6 +87,9 @@ def test_signed_out_pages_have_no_account_area_or_navigation(client, db):
 
 def test_navigation_shows_what_each_role_may_use(client, cast):
     sign_in(client, cast.gp_lead)
+    assert _nav(client.get(reverse("home"))) == ["Home", "Positions"]
+    client.logout()
+    sign_in(client, cast.secretary)
     assert _nav(client.get(reverse("home"))) == ["Home"]
 
     admin = UserFactory(is_staff=True, is_superuser=True)
