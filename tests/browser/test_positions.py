@@ -1,0 +1,125 @@
+"""The heart of the product in a real browser: a GP lead drafts a position, another member
+amends it, a member declares an interest, the chair opens a vote, members vote, the chair
+closes it and the outcome follows the rules; every step is in the audit trail. Every page
+on the way passes axe at 320 and 1280 pixels."""
+
+from __future__ import annotations
+
+import pytest
+
+from groups.models import Position, Vote
+from icsvoice import audit
+from icsvoice.models import AuditEvent
+from tests import factories as f
+
+pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+def _submit(page, name: str) -> None:
+    page.get_by_role("button", name=name).click()
+    page.wait_for_load_state()
+
+
+def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
+    page = visitor.page
+    conflicted = f.UserFactory(email="conflicted@a.example.nhs.uk", full_name="Dr Cora Conflict")
+    f.GroupMembershipFactory(group=cast.group, user=conflicted)
+
+    # A GP lead drafts a position, finding the group from the header navigation.
+    visitor.sign_in_as(cast.gp_lead)
+    visitor.goto("/")
+    page.get_by_role("link", name="Positions").first.click()
+    visitor.check("group-list")
+    page.get_by_role("link", name=cast.group.name).click()
+    visitor.check("group-detail-empty")
+    page.get_by_role("link", name="Draft a position").click()
+    visitor.check("position-create")
+    _submit(page, "Save draft")
+    assert page.title().startswith("Error:")
+    visitor.check("position-create-errors")
+    page.get_by_label("Title").fill("Same-day access hubs in every place")
+    page.get_by_label("Summary").fill("Pool same-day demand across PCNs in each place.")
+    page.get_by_label("What we ask of the board").fill("Fund one hub per place from April.")
+    page.get_by_label("The case").fill("## Why\n\nDemand is **rising** by 6% a year.")
+    page.get_by_label("Evidence links").fill("https://www.england.nhs.uk/gp/")
+    page.get_by_label("Growing the primary care leadership team").check()
+    page.get_by_label(cast.gp_rep.full_name).check()
+    _submit(page, "Save draft")
+    position = Position.objects.get()
+    visitor.wait_for_path(f"/positions/{position.pk}/")
+    assert page.locator("h1").inner_text() == "Same-day access hubs in every place"
+    assert page.locator(".icsvoice-prose strong").inner_text() == "rising"
+    visitor.check("position-draft")
+
+    # Another member proposes an amendment; the author accepts it.
+    visitor.sign_in_as(conflicted)
+    visitor.goto(f"/positions/{position.pk}/amendments/new/?field=ask")
+    visitor.check("amendment-create")
+    page.get_by_label("Your proposed text").fill("Fund one hub per place from July.")
+    page.get_by_label("Why you propose it").fill("April is too soon to recruit.")
+    _submit(page, "Propose amendment")
+    assert "Your amendment has been sent" in page.content()
+
+    visitor.sign_in_as(cast.gp_lead)
+    visitor.goto(f"/positions/{position.pk}/")
+    page.get_by_role("button", name="Accept amendment to the what we ask of the board").click()
+    page.wait_for_load_state()
+    assert "version 2 has been saved" in page.content()
+    assert "Fund one hub per place from July." in page.content()
+    visitor.goto(f"/positions/{position.pk}/compare/?from=1&to=2")
+    assert "July." in page.locator(".nhsuk-summary-list ins").first.inner_text()
+    visitor.check("position-compare")
+
+    # The member with a conflict declares it and is recused.
+    visitor.sign_in_as(conflicted)
+    visitor.goto(f"/positions/{position.pk}/")
+    page.get_by_role("link", name="Declare an interest").click()
+    visitor.check("declare-interest")
+    page.get_by_label("Financial", exact=True).check()
+    page.get_by_label("Describe the interest").fill("Partner in a practice bidding to host a hub.")
+    _submit(page, "Declare interest")
+    assert "recused" in page.content()
+
+    # The chair opens the vote with the default closing time.
+    visitor.sign_in_as(cast.chair)
+    visitor.goto(f"/positions/{position.pk}/")
+    page.get_by_role("link", name="Open a vote").click()
+    visitor.check("vote-open")
+    _submit(page, "Open the vote")
+    vote = Vote.objects.get()
+    visitor.wait_for_path(f"/votes/{vote.pk}/")
+    visitor.check("vote-detail-open")
+
+    # Members vote; the recused member cannot.
+    for voter, choice in ((cast.chair, "For"), (cast.gp_lead, "For"), (cast.gp_rep, "Against")):
+        visitor.sign_in_as(voter)
+        visitor.goto(f"/votes/{vote.pk}/")
+        page.get_by_label(choice, exact=True).check()
+        _submit(page, "Cast my vote")
+        assert "has been recorded" in page.content()
+    visitor.sign_in_as(conflicted)
+    visitor.goto(f"/votes/{vote.pk}/")
+    assert "you are recused from this vote" in page.content()
+    assert page.get_by_role("button", name="Cast my vote").count() == 0
+
+    # Everyone eligible has voted, so the chair closes early; 2 of 3 is a simple majority.
+    visitor.sign_in_as(cast.chair)
+    visitor.goto(f"/votes/{vote.pk}/")
+    _submit(page, "Close the vote now")
+    assert "Result: Agreed" in page.content()
+    assert "2 for out of 3 counted votes" in page.content()
+    visitor.check("vote-detail-closed")
+    visitor.goto(f"/positions/{position.pk}/")
+    visitor.check("position-agreed")
+
+    events = set(AuditEvent.objects.values_list("event", flat=True))
+    assert {
+        "position.drafted",
+        "position.amendment_proposed",
+        "position.amendment_accepted",
+        "position.interest_declared",
+        "vote.opened",
+        "vote.cast",
+        "vote.closed",
+    } <= events
+    assert audit.verify().ok
