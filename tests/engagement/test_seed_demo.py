@@ -45,6 +45,8 @@ def test_seed_demo_builds_the_fictional_ics(db, capsys):
     assert seats[BoardSeat.Role.GP_REPRESENTATIVE] == 1
     assert seats[BoardSeat.Role.SECRETARY] == 1
     assert ics.reviewers.current().count() == 1
+    states = sorted(group.positions.values_list("state", flat=True))
+    assert states == ["agreed", "draft", "voting"]
     assert audit.verify().ok
 
 

@@ -18,11 +18,22 @@ from groups.models import (
     GroupMembership,
     LeadershipGroup,
     Place,
+    Position,
     Practice,
     PracticePCNMembership,
     TermsOfReference,
 )
-from groups.services import membership_add, reviewer_add, terms_adopt_initial
+from groups.services import (
+    amendment_propose,
+    comment_add,
+    membership_add,
+    position_draft,
+    reviewer_add,
+    terms_adopt_initial,
+    vote_cast,
+    vote_close,
+    vote_open,
+)
 from icsvoice.models import AuditEvent, User
 from icsvoice.services import user_create
 
@@ -171,6 +182,9 @@ class Command(BaseCommand):
             if not group.memberships.filter(user=user, ends_on__isnull=True).exists():
                 membership_add(group=group, user=user, role=role, starts_on=START, actor=admin)
 
+        if not group.positions.exists():
+            self._positions(group, chair, leads)
+
         board, _ = Board.objects.get_or_create(
             slug="northfield-rivermouth-icb",
             defaults={
@@ -210,6 +224,58 @@ class Command(BaseCommand):
         if not ics.reviewers.filter(user=reviewer, ends_on__isnull=True).exists():
             reviewer_add(ics_id=ics.pk, user=reviewer, actor=admin)
         return created
+
+    def _positions(self, group: LeadershipGroup, chair: User, leads: list[User]) -> None:
+        """Three positions at three stages: a draft under debate, a vote open, one agreed."""
+        lead = leads[0]
+        draft = position_draft(
+            group=group,
+            actor=lead,
+            coauthors=[leads[1]],
+            theme=Position.Theme.PROVIDERS_HELPING,
+            title="Same-day access hubs in every place",
+            summary="Pool same-day demand across PCNs so that practices under pressure can "
+            "share the load.",
+            ask="Fund one same-day access hub per place from July 2027.",
+            body="## Why\n\nSame-day demand has risen every year since 2022, and practices "
+            "that share it cope better.\n\n## What it costs\n\nAbout **£1.2m** a year for "
+            "three hubs.",
+            resource_implications="£1.2m a year from the primary care development budget.",
+            timeline="Procure by April 2027; open in July 2027.",
+            trade_offs="Slows the estates review by one quarter.",
+            evidence_links="https://www.england.nhs.uk/gp/",
+        )
+        comment_add(position=draft, actor=leads[2], body="Rivermouth needs its hub first.")
+        amendment_propose(
+            position=draft,
+            actor=leads[3],
+            field="timeline",
+            proposed_text="Procure by June 2027; open in September 2027.",
+            reason="April is too soon to recruit the clinical staff.",
+        )
+        voting = position_draft(
+            group=group,
+            actor=leads[1],
+            theme=Position.Theme.LEADERSHIP_TEAM,
+            title="Protected learning time every quarter",
+            summary="Every practice closes for one afternoon a quarter for shared learning.",
+            ask="Commission cover from the GP out-of-hours service for four afternoons a year.",
+        )
+        vote = vote_open(position=voting, actor=chair)
+        for voter, choice in zip(leads[1:5], ["for", "for", "against", "abstain"], strict=True):
+            vote_cast(vote=vote, voter=voter, choice=choice)
+        agreed = position_draft(
+            group=group,
+            actor=leads[4],
+            theme=Position.Theme.VISION_AND_VOICE,
+            title="Primary care at every place partnership board",
+            summary="A GP lead sits on each place-based partnership board.",
+            ask="Amend the place partnership terms of reference to include a GP lead.",
+        )
+        vote = vote_open(position=agreed, actor=chair)
+        for i, voter in enumerate([chair, *leads]):
+            vote_cast(vote=vote, voter=voter, choice="against" if i % 5 == 4 else "for")
+        vote_close(vote=vote, actor=chair)
 
     def _banner(self) -> None:
         rows = [
