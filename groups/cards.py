@@ -16,6 +16,13 @@ MEMBERS = frozenset({"group_member", "group_chair"})
 REVIEW_NOTICE_DAYS = 30
 
 
+def _vote_label(vote: Vote) -> str:
+    if vote.version is not None:
+        return vote.version.title
+    assert vote.terms_proposal is not None
+    return f"Terms of reference version {vote.terms_proposal.version}"
+
+
 def votes_awaiting_me(user: User) -> list[CardItem]:
     """Open votes the person is eligible for (not recused) and has not voted in."""
     votes = (
@@ -32,9 +39,7 @@ def votes_awaiting_me(user: User) -> list[CardItem]:
     soon = timezone.now() + dt.timedelta(hours=24)
     return [
         CardItem(
-            label=vote.version.title
-            if vote.version
-            else f"Terms of reference version {vote.terms_proposal.version}",
+            label=_vote_label(vote),
             url=reverse("groups:vote-detail", args=[vote.pk]),
             detail=f"{vote.group.name}: closes "
             f"{timezone.localtime(vote.closes_at):%-d %B %Y at %H:%M}",

@@ -68,7 +68,9 @@ class PositionCreateForm(PositionForm):
 
     def __init__(self, *args: Any, members: Any = None, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coauthors"].queryset = members if members is not None else User.objects.none()
+        field = self.fields["coauthors"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = members if members is not None else User.objects.none()
 
 
 class PositionEditForm(PositionForm):
@@ -90,7 +92,9 @@ class CoauthorsForm(NHSForm):
 
     def __init__(self, *args: Any, members: Any, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["coauthors"].queryset = members
+        field = self.fields["coauthors"]
+        assert isinstance(field, forms.ModelMultipleChoiceField)
+        field.queryset = members
 
 
 class ReasonForm(NHSForm):
@@ -118,7 +122,7 @@ class AmendmentForm(NHSForm):
     reason = text("Why you propose it", max_length=2000, rows=3)
 
     def clean(self) -> dict[str, Any]:
-        data = super().clean()
+        data = super().clean() or {}
         field, proposed = data.get("field"), data.get("proposed_text") or ""
         if field == "evidence_links":
             try:
@@ -169,6 +173,8 @@ class DeclarationForm(NHSForm):
         if members is None:
             del self.fields["member"]
         else:
-            self.fields["member"].queryset = members
-            self.fields["member"].required = True
-            self.fields["member"].error_messages["required"] = "Choose the member"
+            field = self.fields["member"]
+            assert isinstance(field, forms.ModelChoiceField)
+            field.queryset = members
+            field.required = True
+            field.error_messages["required"] = "Choose the member"

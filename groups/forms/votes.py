@@ -28,7 +28,9 @@ class BallotForm(NHSForm):
 
     def __init__(self, *args: Any, vote: Vote, **kwargs: Any) -> None:
         super().__init__(*args, **kwargs)
-        self.fields["choice"].choices = [(c.value, vote.choice_label(c.value)) for c in Choice]
+        choice = self.fields["choice"]
+        assert isinstance(choice, forms.ChoiceField)
+        choice.choices = [(c.value, vote.choice_label(c.value)) for c in Choice]
         if vote.is_secret:
             del self.fields["reason"]
 

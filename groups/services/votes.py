@@ -11,7 +11,7 @@ import datetime as dt
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count
+from django.db.models import Count, QuerySet
 from django.urls import reverse
 from django.utils import timezone
 
@@ -108,16 +108,21 @@ def vote_open(*, position: Position, actor: User, closes_at: dt.datetime | None 
     that was not agreed or inquorate needs a revised version first."""
     membership = require_chair(position.group, actor)
     position = (
-        Position.objects.select_for_update().select_related("current_version").get(pk=position.pk)
+        Position.objects.select_for_update(of=("self",))
+        .select_related("current_version")
+        .get(pk=position.pk)
     )
     version = position.current_version
     assert version is not None
     last = position.votes.order_by("-round").first()
-    if (
-        last is not None
-        and last.version_id == version.pk
-        and position.state == Position.State.DRAFT
-    ):
+    if position.state == Position.State.VOTING:
+        raise VoteError("A vote on this position is already open.")
+    if position.state in (Position.State.AGREED, Position.State.WITHDRAWN):
+        raise VoteError(
+            f"This position is {position.get_state_display().lower()}, "
+            "so it cannot be put to a vote."
+        )
+    if last is not None and last.version_id == version.pk:
         raise VoteError(
             "This version has already been voted on. Revise the position before a new round."
         )
@@ -230,7 +235,7 @@ class CastResult:
 def vote_cast(*, vote: Vote, voter: User, choice: str, reason: str = "") -> CastResult:
     """Records one eligible member's ballot. Named ballots may be changed until the close;
     a secret ballot is final, and who voted is stored apart from how."""
-    vote = Vote.objects.select_for_update().select_related("terms").get(pk=vote.pk)
+    vote = Vote.objects.select_for_update(of=("self",)).select_related("terms").get(pk=vote.pk)
     if vote.state != Vote.State.OPEN or vote.closes_at <= timezone.now():
         raise VoteError("This vote has closed, so no more votes can be cast.")
     if choice not in Choice.values:
@@ -302,6 +307,7 @@ def _change(vote: Vote, voter: User, choice: str, reason: str, label: str) -> Ca
 
 def count_of(vote: Vote) -> TallyCount:
     """The ballots of members eligible and not recused, by choice."""
+    rows: QuerySet[SecretBallot] | QuerySet[Ballot]
     if vote.is_secret:
         rows = SecretBallot.objects.filter(vote=vote)
     else:
@@ -327,7 +333,11 @@ def vote_close(*, vote: Vote, actor: User | None = None) -> Vote:
     """Closes a vote and applies its terms of reference. With an actor it is the chair
     closing early, allowed once every eligible member has voted; without one it is the
     deadline job, allowed once the closing time has passed."""
-    vote = Vote.objects.select_for_update().select_related("terms", "group").get(pk=vote.pk)
+    vote = (
+        Vote.objects.select_for_update(of=("self",))
+        .select_related("terms", "group")
+        .get(pk=vote.pk)
+    )
     if vote.state != Vote.State.OPEN:
         raise VoteError("This vote has already closed.")
     role = audit.SYSTEM_ROLE

@@ -3,23 +3,24 @@
 from __future__ import annotations
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
 from groups import access, selectors
 from groups.models import Position
+from icsvoice.http import AuthedRequest
 
 
 @login_required
 @require_GET
-def group_list(request: HttpRequest) -> HttpResponse:
+def group_list(request: AuthedRequest) -> HttpResponse:
     return render(request, "groups/group_list.html", {"groups": selectors.groups_for(request.user)})
 
 
 @login_required
 @require_GET
-def group_detail(request: HttpRequest, group_id: int) -> HttpResponse:
+def group_detail(request: AuthedRequest, group_id: int) -> HttpResponse:
     group = access.group_for_reader(user=request.user, group_id=group_id)
     positions = selectors.positions_of(group)
     by_state = {state: [p for p in positions if p.state == state] for state in Position.State}

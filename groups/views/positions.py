@@ -8,7 +8,7 @@ from typing import Any
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import FileResponse, Http404, HttpRequest, HttpResponse
+from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -27,6 +27,7 @@ from groups.forms.positions import (
 from groups.models import VERSION_FIELDS, GroupMembership, Position
 from groups.views.common import posted, posted_files
 from icsvoice.errors import DomainError
+from icsvoice.http import AuthedRequest
 from icsvoice.models import User
 
 GET_POST = require_http_methods(["GET", "POST"])
@@ -44,7 +45,7 @@ def _detail(position: Position) -> HttpResponse:
 
 @login_required
 @GET_POST
-def create(request: HttpRequest, group_id: int) -> HttpResponse:
+def create(request: AuthedRequest, group_id: int) -> HttpResponse:
     group = access.group_for_member(user=request.user, group_id=group_id)
     members = _members(group, exclude=request.user)
     form = PositionCreateForm(posted(request), members=members)
@@ -62,13 +63,13 @@ def create(request: HttpRequest, group_id: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_reader(user=request.user, position_id=pk)
     return _render_detail(request, position)
 
 
 def _render_detail(
-    request: HttpRequest, position: Position, comment_form: CommentForm | None = None
+    request: AuthedRequest, position: Position, comment_form: CommentForm | None = None
 ) -> HttpResponse:
     page = selectors.position_page(position, request.user)
     return render(
@@ -88,7 +89,7 @@ def _render_detail(
 
 @login_required
 @GET_POST
-def edit(request: HttpRequest, pk: int) -> HttpResponse:
+def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_author(user=request.user, position_id=pk)
     current = position.current_version
     initial = {name: getattr(current, name) for name, _ in VERSION_FIELDS}
@@ -113,7 +114,7 @@ def edit(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def version(request: HttpRequest, pk: int, number: int) -> HttpResponse:
+def version(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
     position = access.position_for_reader(user=request.user, position_id=pk)
     shown = position.versions.select_related("created_by").filter(number=number).first()
     if shown is None:
@@ -131,7 +132,7 @@ def _number(value: str | None) -> int | None:
 
 @login_required
 @require_GET
-def compare(request: HttpRequest, pk: int) -> HttpResponse:
+def compare(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_reader(user=request.user, position_id=pk)
     versions = {v.number: v for v in position.versions.all()}
     latest = max(versions)
@@ -165,7 +166,7 @@ def compare(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @GET_POST
-def coauthors(request: HttpRequest, pk: int) -> HttpResponse:
+def coauthors(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_author(user=request.user, position_id=pk)
     members = _members(position.group, exclude=position.created_by)
     form = CoauthorsForm(
@@ -198,7 +199,7 @@ def coauthors(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @GET_POST
-def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
+def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_author(user=request.user, position_id=pk)
     form = ReasonForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -228,7 +229,7 @@ def withdraw(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def comment(request: HttpRequest, pk: int) -> HttpResponse:
+def comment(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_member(user=request.user, position_id=pk)
     form = CommentForm(request.POST)
     if form.is_valid():
@@ -252,7 +253,7 @@ def position_url(position: Position) -> str:
 
 @login_required
 @GET_POST
-def amend(request: HttpRequest, pk: int) -> HttpResponse:
+def amend(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_member(user=request.user, position_id=pk)
     current = position.current_version
     chosen = request.GET.get("field")
@@ -291,7 +292,7 @@ def amend(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
+def amendment_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     amendment = access.amendment_for_author(user=request.user, amendment_id=pk)
     try:
         result = services.amendment_accept(amendment=amendment, actor=request.user)
@@ -304,7 +305,7 @@ def amendment_accept(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @GET_POST
-def amendment_decline(request: HttpRequest, pk: int) -> HttpResponse:
+def amendment_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     amendment = access.amendment_for_author(user=request.user, amendment_id=pk)
     position = amendment.position
     form = ReasonForm(posted(request))
@@ -335,7 +336,7 @@ def amendment_decline(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @GET_POST
-def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
+def evidence_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_author(user=request.user, position_id=pk)
     form = EvidenceForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
@@ -367,7 +368,7 @@ def evidence_upload(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
+def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
     attachment = access.attachment_for_reader(user=request.user, attachment_id=pk)
     filename = f"{attachment.title[:80]}.pdf".replace('"', "")
     return FileResponse(
@@ -380,7 +381,7 @@ def evidence_download(request: HttpRequest, pk: int) -> FileResponse:
 
 @login_required
 @GET_POST
-def declare(request: HttpRequest, pk: int) -> HttpResponse:
+def declare(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_member(user=request.user, position_id=pk)
     chair = access.is_chair(request.user, position.group)
     members = _members(position.group) if chair else None

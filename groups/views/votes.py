@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
@@ -15,11 +15,12 @@ from groups.models import GroupMembership, Vote
 from groups.services.votes import terms_in_force
 from groups.views.common import posted
 from icsvoice.errors import DomainError
+from icsvoice.http import AuthedRequest
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
-def open_on_position(request: HttpRequest, pk: int) -> HttpResponse:
+def open_on_position(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_chair(user=request.user, position_id=pk)
     terms = position.group.terms.filter(state="in_force").first()
     form = VoteOpenForm(
@@ -54,12 +55,12 @@ def open_on_position(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_GET
-def detail(request: HttpRequest, pk: int) -> HttpResponse:
+def detail(request: AuthedRequest, pk: int) -> HttpResponse:
     vote = access.vote_for_reader(user=request.user, vote_id=pk)
     return _render(request, vote)
 
 
-def _render(request: HttpRequest, vote: Vote, form: BallotForm | None = None) -> HttpResponse:
+def _render(request: AuthedRequest, vote: Vote, form: BallotForm | None = None) -> HttpResponse:
     page = selectors.vote_page(vote, request.user)
     can_vote = (
         vote.is_open
@@ -118,7 +119,7 @@ def terms_in_force_or_none(vote: Vote):  # type: ignore[no-untyped-def]
 
 @login_required
 @require_POST
-def cast(request: HttpRequest, pk: int) -> HttpResponse:
+def cast(request: AuthedRequest, pk: int) -> HttpResponse:
     vote = access.vote_for_member(user=request.user, vote_id=pk)
     form = BallotForm(request.POST, vote=vote)
     if not form.is_valid():
@@ -139,7 +140,7 @@ def cast(request: HttpRequest, pk: int) -> HttpResponse:
 
 @login_required
 @require_POST
-def close(request: HttpRequest, pk: int) -> HttpResponse:
+def close(request: AuthedRequest, pk: int) -> HttpResponse:
     vote = access.vote_for_chair(user=request.user, vote_id=pk)
     try:
         closed = services.vote_close(vote=vote, actor=request.user)

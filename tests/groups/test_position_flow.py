@@ -97,3 +97,19 @@ def test_deadline_close_is_inquorate_when_too_few_vote(cast, members):
     vote.refresh_from_db()
     assert vote.outcome == Vote.Outcome.INQUORATE
     assert services.votes_close_due() == []
+
+
+def test_beat_runs_the_deadline_job_every_minute_and_it_closes_due_votes(cast, settings):
+    from groups.tasks import close_due_votes
+    from icsvoice.celery import app
+
+    entry = settings.CELERY_BEAT_SCHEDULE["close-due-votes"]
+    assert entry["schedule"] == 60.0
+    assert app.tasks[entry["task"]].name == close_due_votes.name == "groups.close_due_votes"
+    position = services.position_draft(group=cast.group, actor=cast.gp_lead, **TEXT)
+    vote = services.vote_open(position=position, actor=cast.chair)
+    Vote.objects.filter(pk=vote.pk).update(closes_at=timezone.now() - dt.timedelta(minutes=1))
+    assert close_due_votes() == [vote.pk]
+    assert close_due_votes() == []
+    position.refresh_from_db()
+    assert position.state == Position.State.INQUORATE
