@@ -8,6 +8,7 @@ races between two casts by the same person.
 from __future__ import annotations
 
 import datetime as dt
+import secrets
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
@@ -368,6 +369,8 @@ def vote_close(*, vote: Vote, actor: User | None = None) -> Vote:
     if moved != 1:
         raise VoteError("This vote has already closed.")
     vote.refresh_from_db()
+    if vote.is_secret:
+        _reshuffle_secret_ballots(vote)
     subject_title = _settle_subject(vote, actor)
     audit.record(
         event="vote.closed",
@@ -395,6 +398,16 @@ def vote_close(*, vote: Vote, actor: User | None = None) -> Vote:
         url=vote_url(vote),
     )
     return vote
+
+
+def _reshuffle_secret_ballots(vote: Vote) -> None:
+    """Rewrites a closed secret vote's ballots in random order with new keys, so that not
+    even the rows' physical order or the transaction that wrote them (which a database
+    administrator could read) lines up with who took part, and when."""
+    choices = list(SecretBallot.objects.filter(vote=vote).values_list("choice", flat=True))
+    secrets.SystemRandom().shuffle(choices)
+    SecretBallot.objects.filter(vote=vote).delete()
+    SecretBallot.objects.bulk_create(SecretBallot(vote=vote, choice=c) for c in choices)
 
 
 def _settle_subject(vote: Vote, actor: User | None) -> str:

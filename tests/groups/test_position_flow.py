@@ -113,3 +113,24 @@ def test_beat_runs_the_deadline_job_every_minute_and_it_closes_due_votes(cast, s
     assert close_due_votes() == []
     position.refresh_from_db()
     assert position.state == Position.State.INQUORATE
+
+
+def test_closing_a_secret_vote_rewrites_its_ballots_so_order_cannot_link_them(cast, members):
+    from groups.models import SecretBallot, TermsOfReference, VoteParticipation
+
+    TermsOfReference.objects.filter(group=cast.group).update(ballot="secret")
+    position = services.position_draft(group=cast.group, actor=cast.gp_lead, **TEXT)
+    vote = services.vote_open(position=position, actor=cast.chair)
+    voters = [cast.gp_lead, cast.chair, cast.gp_rep, *members]
+    for voter, choice in zip(voters, ["for", "for", "against", "for", "abstain", "for"]):
+        services.vote_cast(vote=vote, voter=voter, choice=choice)
+    before = set(SecretBallot.objects.filter(vote=vote).values_list("pk", flat=True))
+    vote = services.vote_close(vote=vote, actor=cast.chair)
+
+    after = list(SecretBallot.objects.filter(vote=vote).values_list("pk", "choice"))
+    assert before.isdisjoint(pk for pk, _ in after)
+    assert sorted(c for _, c in after) == ["abstain", "against", "for", "for", "for", "for"]
+    assert (vote.in_favour, vote.against, vote.abstain) == (4, 1, 1)
+    assert VoteParticipation.objects.filter(vote=vote).count() == 6
+    cast_events = AuditEvent.objects.filter(event="vote.participated")
+    assert all("choice" not in e.payload for e in cast_events)
