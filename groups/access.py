@@ -14,6 +14,7 @@ from groups.models import (
     Amendment,
     Attachment,
     GroupMembership,
+    Interest,
     LeadershipGroup,
     Position,
     Vote,
@@ -160,3 +161,16 @@ def is_chair(user: User, group: LeadershipGroup) -> bool:
 
 def is_member(user: User, group: LeadershipGroup) -> bool:
     return _membership(user, group) is not None
+
+
+def interest_for_member_or_chair(*, user: User, interest_id: int) -> Interest:
+    """A register entry, for the member it belongs to or the group's chair."""
+    interest = Interest.objects.select_related("group", "member").filter(pk=interest_id).first()
+    if interest is None:
+        raise Http404("No such interest.")
+    group = group_for_member(user=user, group_id=interest.group_id)
+    if interest.member_id == user.pk:
+        return interest
+    if is_chair(user, group):
+        return interest
+    raise PermissionDenied("Only the member or the group's chair can end this interest.")

@@ -21,8 +21,17 @@ class NHSForm(forms.Form):
         self.helper.error_summary = False
 
 
-def text(label: str, *, max_length: int, required: bool = True, help_text: str = "", rows: int = 0):
-    """A plain-text field (a textarea when rows is set) that refuses markup."""
+def text(
+    label: str,
+    *,
+    max_length: int,
+    required: bool = True,
+    help_text: str = "",
+    rows: int = 0,
+    missing: str = "",
+) -> forms.CharField:
+    """A plain-text field (a textarea when rows is set) that refuses markup. `missing` is
+    the message when a required field is empty ("Enter the title" by default)."""
     widget = forms.Textarea(attrs={"rows": rows}) if rows else forms.TextInput
     return forms.CharField(
         label=label,
@@ -31,5 +40,5 @@ def text(label: str, *, max_length: int, required: bool = True, help_text: str =
         help_text=help_text,
         widget=widget,
         validators=[no_markup],
-        error_messages={"required": f"Enter {label[0].lower() + label[1:]}"},
+        error_messages={"required": missing or f"Enter the {label.lower()}"},
     )

@@ -24,6 +24,7 @@ class PositionForm(NHSForm):
         max_length=2000,
         rows=3,
         help_text="The decision or action you want from the ICB board.",
+        missing="Enter what you ask of the board",
     )
     body = text("The case", max_length=50000, required=False, rows=12, help_text=MARKDOWN_HINT)
     resource_implications = text(
@@ -98,11 +99,11 @@ class CoauthorsForm(NHSForm):
 
 
 class ReasonForm(NHSForm):
-    reason = text("Reason", max_length=2000, rows=3)
+    reason = text("Reason", max_length=2000, rows=3, missing="Enter the reason")
 
 
 class CommentForm(NHSForm):
-    body = text("Your comment", max_length=5000, rows=4)
+    body = text("Your comment", max_length=5000, rows=4, missing="Enter your comment")
 
 
 class AmendmentForm(NHSForm):
@@ -119,7 +120,7 @@ class AmendmentForm(NHSForm):
         help_text="The whole of that part as you would have it read.",
         error_messages={"required": "Enter your proposed text"},
     )
-    reason = text("Why you propose it", max_length=2000, rows=3)
+    reason = text("Why you propose it", max_length=2000, rows=3, missing="Say why you propose it")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -140,7 +141,7 @@ class AmendmentForm(NHSForm):
 
 
 class EvidenceForm(NHSForm):
-    title = text("Title of the document", max_length=200)
+    title = text("Title of the document", max_length=200, missing="Enter the document's title")
     file = forms.FileField(
         label="PDF file",
         help_text="A PDF of up to 20 MB.",
@@ -166,6 +167,7 @@ class DeclarationForm(NHSForm):
         max_length=2000,
         rows=3,
         help_text="For example: partner in a practice bidding to host the service.",
+        missing="Describe the interest",
     )
 
     def __init__(self, *args: Any, members: Any = None, **kwargs: Any) -> None:

@@ -208,7 +208,7 @@ def test_drafting_through_the_form_saves_version_one_and_tells_the_coauthor(clie
 @pytest.mark.parametrize(
     ("field", "value", "message"),
     [
-        ("title", "", "Enter title"),
+        ("title", "", "Enter the title"),
         ("title", "<script>alert(1)</script>", "remove the HTML"),
         ("summary", "Click <a href=x>here</a>", "remove the HTML"),
         ("body", "<img src=x onerror=alert(1)>", "remove the HTML"),
