@@ -1,4 +1,5 @@
-"""The heart of the product in a real browser: a GP lead drafts a position, another member
+"""The heart of the product in a real browser: a chair adopts terms of reference by vote,
+a GP lead drafts a position, another member
 amends it, a member declares an interest, the chair opens a vote, members vote, the chair
 closes it and the outcome follows the rules; every step is in the audit trail. Every page
 on the way passes axe at 320 and 1280 pixels."""
@@ -24,6 +25,35 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     page = visitor.page
     conflicted = f.UserFactory(email="conflicted@a.example.nhs.uk", full_name="Dr Cora Conflict")
     f.GroupMembershipFactory(group=cast.group, user=conflicted)
+
+    # The chair proposes terms of reference requiring a two-thirds majority; the group
+    # adopts them by a vote under the version in force.
+    visitor.sign_in_as(cast.chair)
+    visitor.goto(f"/groups/{cast.group.pk}/")
+    page.get_by_role("link", name="Terms of reference").click()
+    visitor.check("terms-list")
+    page.get_by_role("link", name="Propose a new version").click()
+    visitor.check("terms-propose")
+    page.get_by_label("Two-thirds majority").check()
+    _submit(page, "Propose this version")
+    visitor.wait_for_path(f"/groups/{cast.group.pk}/terms/2/")
+    visitor.check("terms-proposed")
+    _submit(page, "Open the vote")
+    terms_vote = Vote.objects.get()
+    visitor.wait_for_path(f"/votes/{terms_vote.pk}/")
+    for voter in (cast.chair, cast.gp_lead, cast.gp_rep, conflicted):
+        visitor.sign_in_as(voter)
+        visitor.goto(f"/votes/{terms_vote.pk}/")
+        page.get_by_label("For", exact=True).check()
+        _submit(page, "Cast my vote")
+    visitor.sign_in_as(cast.chair)
+    visitor.goto(f"/votes/{terms_vote.pk}/")
+    _submit(page, "Close the vote now")
+    assert "Result: Agreed" in page.content()
+    visitor.goto(f"/groups/{cast.group.pk}/terms/compare/?from=1&to=2")
+    assert "Two-thirds majority" in page.content()
+    visitor.check("terms-compare")
+    assert cast.group.terms.get(state="in_force").version == 2
 
     # A GP lead drafts a position, finding the group from the header navigation.
     visitor.sign_in_as(cast.gp_lead)
@@ -86,7 +116,7 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     page.get_by_role("link", name="Open a vote").click()
     visitor.check("vote-open")
     _submit(page, "Open the vote")
-    vote = Vote.objects.get()
+    vote = Vote.objects.get(position=position)
     visitor.wait_for_path(f"/votes/{vote.pk}/")
     visitor.check("vote-detail-open")
 
@@ -102,18 +132,21 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     assert "you are recused from this vote" in page.content()
     assert page.get_by_role("button", name="Cast my vote").count() == 0
 
-    # Everyone eligible has voted, so the chair closes early; 2 of 3 is a simple majority.
+    # Everyone eligible has voted, so the chair closes early; 2 of 3 meets the two-thirds
+    # rule of the terms now in force.
     visitor.sign_in_as(cast.chair)
     visitor.goto(f"/votes/{vote.pk}/")
     _submit(page, "Close the vote now")
     assert "Result: Agreed" in page.content()
-    assert "2 for out of 3 counted votes" in page.content()
+    assert "2 for out of 3 counted votes; at least two-thirds needed" in page.content()
     visitor.check("vote-detail-closed")
     visitor.goto(f"/positions/{position.pk}/")
     visitor.check("position-agreed")
 
     events = set(AuditEvent.objects.values_list("event", flat=True))
     assert {
+        "terms.proposed",
+        "terms.adopted",
         "position.drafted",
         "position.amendment_proposed",
         "position.amendment_accepted",
@@ -123,3 +156,42 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
         "vote.closed",
     } <= events
     assert audit.verify().ok
+
+
+def test_register_of_interests_and_a_secret_ballot_pages(visitor, cast):
+    from groups import services
+    from groups.models import TermsOfReference
+
+    page = visitor.page
+    visitor.sign_in_as(cast.gp_lead)
+    visitor.goto(f"/groups/{cast.group.pk}/interests/")
+    visitor.check("interests-empty")
+    visitor.goto(f"/groups/{cast.group.pk}/interests/new/")
+    visitor.check("interest-create")
+    page.get_by_label("Non-financial professional").check()
+    page.get_by_label("Describe the interest").fill("Clinical lead for the local hospice.")
+    began = page.get_by_role("group", name="When did the interest begin?")
+    began.get_by_label("Day").fill("1")
+    began.get_by_label("Month").fill("4")
+    began.get_by_label("Year").fill("2024")
+    page.get_by_role("button", name="Add interest").click()
+    page.wait_for_load_state()
+    assert "Clinical lead for the local hospice." in page.content()
+    visitor.check("interests")
+
+    TermsOfReference.objects.filter(group=cast.group).update(ballot="secret")
+    position = services.position_draft(
+        group=cast.group, actor=cast.gp_lead, title="Secret", summary="S", ask="A"
+    )
+    vote = services.vote_open(position=position, actor=cast.chair)
+    visitor.goto(f"/votes/{vote.pk}/")
+    assert "This is a secret ballot" in page.content()
+    assert page.get_by_label("Your reason (optional)").count() == 0
+    page.get_by_label("Against", exact=True).check()
+    page.get_by_role("button", name="Cast my vote").click()
+    page.wait_for_load_state()
+    assert "Your secret vote has been recorded." in page.content()
+    assert "You have voted. Thank you." in page.content()
+    visitor.check("vote-secret-voted")
+    visitor.goto(f"/groups/{cast.group.pk}/")
+    visitor.check("group-detail")
