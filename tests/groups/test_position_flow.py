@@ -122,7 +122,9 @@ def test_closing_a_secret_vote_rewrites_its_ballots_so_order_cannot_link_them(ca
     position = services.position_draft(group=cast.group, actor=cast.gp_lead, **TEXT)
     vote = services.vote_open(position=position, actor=cast.chair)
     voters = [cast.gp_lead, cast.chair, cast.gp_rep, *members]
-    for voter, choice in zip(voters, ["for", "for", "against", "for", "abstain", "for"]):
+    for voter, choice in zip(
+        voters, ["for", "for", "against", "for", "abstain", "for"], strict=True
+    ):
         services.vote_cast(vote=vote, voter=voter, choice=choice)
     before = set(SecretBallot.objects.filter(vote=vote).values_list("pk", flat=True))
     vote = services.vote_close(vote=vote, actor=cast.chair)
