@@ -55,12 +55,40 @@ def _clean_text(fields: dict[str, Any]) -> dict[str, str]:
     return text
 
 
+# How a state reads in "This position is ...", and what moving to a state is called.
+_IS = {
+    Position.State.DRAFT: "a draft",
+    Position.State.VOTING: "being voted on",
+    Position.State.AGREED: "agreed",
+    Position.State.NOT_AGREED: "not agreed",
+    Position.State.INQUORATE: "inquorate",
+    Position.State.WITHDRAWN: "withdrawn",
+}
+_MOVING_TO = {
+    Position.State.DRAFT: "revised",
+    Position.State.VOTING: "put to a vote",
+    Position.State.WITHDRAWN: "withdrawn",
+}
+
+
+def _locked(position: Position) -> Position:
+    """The position's row as it is now, locked until the transaction ends, so a check on
+    its state cannot race a vote opening or a withdrawal."""
+    fresh = (
+        Position.objects.select_for_update(of=("self",))
+        .select_related("group", "current_version")
+        .get(pk=position.pk)
+    )
+    position.state = fresh.state
+    return fresh
+
+
 def _move(position: Position, to: str) -> None:
     """Compare-and-swap from the state the caller saw; refuses moves the table forbids."""
     if to not in POSITION_MOVES[position.state]:
         raise PositionError(
-            f"A position that is {position.get_state_display().lower()} cannot be "
-            f"{Position.State(to).label.lower()}."
+            f"This position is {_IS[Position.State(position.state)]}, so it cannot be "
+            f"{_MOVING_TO.get(Position.State(to), 'closed')}."
         )
     moved = Position.objects.filter(pk=position.pk, state=position.state).update(
         state=to, updated_at=timezone.now()
@@ -73,7 +101,7 @@ def _move(position: Position, to: str) -> None:
 def _require_editable(position: Position) -> None:
     if position.state not in EDITABLE:
         raise PositionError(
-            f"This position is {position.get_state_display().lower()}, so it cannot be changed."
+            f"This position is {_IS[Position.State(position.state)]}, so it cannot be changed."
         )
 
 
@@ -208,6 +236,7 @@ def position_set_coauthors(
     *, position: Position, actor: User, coauthors: Iterable[User]
 ) -> Position:
     membership = require_author_or_chair(position, actor)
+    position = _locked(position)
     if position.state == Position.State.WITHDRAWN:
         raise PositionError("This position has been withdrawn.")
     creator = position.created_by
@@ -272,6 +301,7 @@ def comment_add(*, position: Position, actor: User, body: str) -> Comment:
     if not body:
         raise PositionError("Enter your comment.")
     check_plain({"Your comment": body})
+    position = _locked(position)
     if position.state == Position.State.WITHDRAWN:
         raise PositionError("This position has been withdrawn, so it is closed for comments.")
     assert position.current_version is not None
@@ -303,6 +333,7 @@ def amendment_propose(
     *, position: Position, actor: User, field: str, proposed_text: str, reason: str
 ) -> Amendment:
     membership = require_member(position.group, actor)
+    position = _locked(position)
     _require_editable(position)
     if field not in LABELS:
         raise PositionError("Choose which part of the position to amend.")
@@ -451,6 +482,7 @@ def attachment_add(
     *, position: Position, actor: User, title: str, upload: UploadedFile
 ) -> Attachment:
     membership = require_author_or_chair(position, actor)
+    position = _locked(position)
     if position.state == Position.State.WITHDRAWN:
         raise PositionError("This position has been withdrawn.")
     title = title.strip()

@@ -8,6 +8,7 @@ races between two casts by the same person.
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import secrets
 from dataclasses import dataclass
 
@@ -37,9 +38,12 @@ from groups.services.positions import _move
 from groups.tally import Count as TallyCount
 from groups.tally import Rules, tally
 from icsvoice import audit
+from icsvoice.errors import DomainError
 from icsvoice.models import User
 from icsvoice.notifications import notify
 from icsvoice.text import check_plain
+
+logger = logging.getLogger(__name__)
 
 MAX_WINDOW = dt.timedelta(days=60)
 MIN_WINDOW = dt.timedelta(hours=1)
@@ -442,5 +446,8 @@ def votes_close_due() -> list[int]:
             vote_close(vote=Vote(pk=vote_id))
         except VoteError:
             continue  # closed by someone else meanwhile
+        except DomainError:
+            logger.exception("Vote %s is due but could not be closed", vote_id)
+            continue
         closed.append(vote_id)
     return closed

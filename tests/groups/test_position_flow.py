@@ -136,3 +136,24 @@ def test_closing_a_secret_vote_rewrites_its_ballots_so_order_cannot_link_them(ca
     assert VoteParticipation.objects.filter(vote=vote).count() == 6
     cast_events = AuditEvent.objects.filter(event="vote.participated")
     assert all("choice" not in e.payload for e in cast_events)
+
+
+def test_a_stale_copy_of_a_position_cannot_slip_past_a_withdrawal_or_a_vote(cast):
+    from groups.models import Comment
+    from icsvoice.errors import DomainError
+
+    position = services.position_draft(group=cast.group, actor=cast.gp_lead, **TEXT)
+    stale = Position.objects.get(pk=position.pk)
+    services.vote_open(position=position, actor=cast.chair)
+    with pytest.raises(DomainError, match="This position is being voted on, so it cannot be"):
+        services.position_withdraw(position=stale, actor=cast.gp_lead, reason="Changed mind")
+    with pytest.raises(DomainError, match="being voted on, so it cannot be changed"):
+        services.amendment_propose(
+            position=stale, actor=cast.gp_rep, field="ask", proposed_text="X", reason="Y"
+        )
+    other = services.position_draft(group=cast.group, actor=cast.gp_lead, **TEXT)
+    stale_other = Position.objects.get(pk=other.pk)
+    services.position_withdraw(position=other, actor=cast.gp_lead, reason="Duplicate")
+    with pytest.raises(DomainError, match="withdrawn"):
+        services.comment_add(position=stale_other, actor=cast.gp_rep, body="Late thought")
+    assert not Comment.objects.exists()
