@@ -75,12 +75,19 @@ class PositionCreateForm(PositionForm):
 
 
 class PositionEditForm(PositionForm):
+    """A new version's text. The theme is the position's, not a version's, so it is set
+    when drafting."""
+
     change_note = text(
         "What changed in this version",
         max_length=300,
         required=False,
         help_text="Shown in the list of versions.",
     )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        del self.fields["theme"]
 
 
 class CoauthorsForm(NHSForm):

@@ -93,11 +93,9 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_author(user=request.user, position_id=pk)
     current = position.current_version
     initial = {name: getattr(current, name) for name, _ in VERSION_FIELDS}
-    initial["theme"] = position.theme
     form = PositionEditForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        data.pop("theme", None)
         try:
             version = services.position_revise(position=position, actor=request.user, **data)
         except DomainError as error:
