@@ -156,7 +156,8 @@ def vote_page(vote: Vote, user: User) -> VotePage:
     eligibility = list(vote.eligibility.select_related("member"))
     voted_ids = set(vote.participations.values_list("voter_id", flat=True))
     mine = next((e for e in eligibility if e.member_id == user.pk), None)
-    visible = not vote.is_open or not vote.results_hidden_until_close
+    # A live count of a secret ballot, read between casts, would show how each person voted.
+    visible = not vote.is_open or not (vote.results_hidden_until_close or vote.is_secret)
     ballots: list[Ballot] = []
     my_ballot = None
     if not vote.is_secret:

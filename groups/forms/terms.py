@@ -11,7 +11,7 @@ from django.utils import timezone
 
 from groups.forms.common import NHSForm, text
 from groups.models import TERMS_FIELDS, TermsOfReference, today
-from groups.services.terms import MAX_WINDOW_HOURS
+from groups.services.terms import HIDDEN_COUNT_MESSAGE, MAX_QUORUM_COUNT, MAX_WINDOW_HOURS
 from icsvoice.forms_nhsuk import DateField
 
 Terms = TermsOfReference
@@ -67,7 +67,7 @@ class TermsForm(NHSForm):
     quorum_value = _whole_number(
         "Quorum",
         low=1,
-        high=None,
+        high=MAX_QUORUM_COUNT,
         message="Enter the quorum as a whole number, 1 or more",
         help_text="A number of members, or a percentage of those eligible, as chosen above.",
     )
@@ -129,6 +129,9 @@ class TermsForm(NHSForm):
         kind, value = data.get("quorum_kind"), data.get("quorum_value")
         if kind == Terms.QuorumKind.PERCENT and value is not None and value > 100:
             self.add_error("quorum_value", "Quorum as a percentage must be 100 or less")
+        secret = data.get("ballot") == Terms.Ballot.SECRET
+        if secret and data.get("results_hidden_until_close") is False:
+            self.add_error("results_hidden_until_close", HIDDEN_COUNT_MESSAGE)
         return data
 
     def terms_fields(self) -> dict[str, Any]:

@@ -146,6 +146,9 @@ def declaration_add(
     check_plain({"The description": description})
     if interest is not None and (interest.member_id != member.pk or interest.group_id != group.pk):
         raise PositionError("That register entry belongs to someone else.")
+    # Lock the position first: vote_open locks it too, so a declaration and an opening
+    # vote cannot cross (the declarer would otherwise miss the eligibility snapshot).
+    Position.objects.select_for_update(of=("self",)).filter(pk=position.pk).first()
     open_vote = (
         Vote.objects.select_for_update().filter(position=position, state=Vote.State.OPEN).first()
     )

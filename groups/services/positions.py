@@ -393,7 +393,17 @@ def amendment_accept(*, amendment: Amendment, actor: User) -> PositionVersion:
     """An author or the chair accepts: a new version with the amended part."""
     position = amendment.position
     membership = require_author_or_chair(position, actor)
+    position = _locked(position)
     _require_editable(position)
+    current = position.current_version
+    assert current is not None
+    field = amendment.field
+    if getattr(current, field) != getattr(amendment.base_version, field):
+        raise PositionError(
+            f"The {LABELS[field].lower()} has changed since this amendment was proposed "
+            f"against version {amendment.base_version.number}, so accepting it would undo that "
+            "change. Decline it, and ask for it to be proposed again against the current text."
+        )
     _decide(amendment, Amendment.State.ACCEPTED, actor)
     version = position_revise(
         position=position,
@@ -454,7 +464,7 @@ def amendment_decline(*, amendment: Amendment, actor: User, reason: str) -> Amen
 def _check_pdf(upload: UploadedFile) -> tuple[bytes, int]:
     """The bytes and page count of an upload that really is a readable PDF."""
     from pypdf import PdfReader
-    from pypdf.errors import PdfReadError
+    from pypdf.errors import PyPdfError
 
     if upload.size is not None and upload.size > MAX_PDF_BYTES:
         raise PositionError("The file must be smaller than 20 MB.")
@@ -470,7 +480,15 @@ def _check_pdf(upload: UploadedFile) -> tuple[bytes, int]:
         pages = len(reader.pages)
     except PositionError:
         raise
-    except (PdfReadError, ValueError, KeyError, TypeError, IndexError, AttributeError):
+    except (
+        PyPdfError,
+        RecursionError,
+        ValueError,
+        KeyError,
+        TypeError,
+        IndexError,
+        AttributeError,
+    ):
         raise PositionError("The PDF is damaged and cannot be read: upload another copy.") from None
     if pages == 0:
         raise PositionError("The PDF has no pages.")

@@ -20,6 +20,11 @@ from icsvoice.text import check_plain
 
 State = TermsOfReference.State
 MAX_WINDOW_HOURS = 60 * 24
+MAX_QUORUM_COUNT = 1000
+HIDDEN_COUNT_MESSAGE = (
+    "With secret ballots the count must stay hidden until the vote closes: a count that "
+    "changes as people vote would show how each of them voted."
+)
 
 
 class TermsError(DomainError):
@@ -48,6 +53,8 @@ def _validate(fields: dict[str, Any]) -> None:
         raise TermsError("Quorum must be at least 1.")
     if kind == TermsOfReference.QuorumKind.PERCENT and value > 100:
         raise TermsError("Quorum as a percentage must be 100 or less.")
+    if value > MAX_QUORUM_COUNT:
+        raise TermsError(f"Quorum must be {MAX_QUORUM_COUNT} or less.")
     if fields["decision_rule"] not in TermsOfReference.DecisionRule.values:
         raise TermsError("Choose a decision rule.")
     if fields["abstentions"] not in TermsOfReference.Abstentions.values:
@@ -56,6 +63,11 @@ def _validate(fields: dict[str, Any]) -> None:
         raise TermsError("Choose named or secret ballots.")
     if not 1 <= fields["voting_window_hours"] <= MAX_WINDOW_HOURS:
         raise TermsError("The voting window must be between 1 hour and 60 days (1440 hours).")
+    if (
+        fields["ballot"] == TermsOfReference.Ballot.SECRET
+        and not fields["results_hidden_until_close"]
+    ):
+        raise TermsError(HIDDEN_COUNT_MESSAGE)
     review: dt.date = fields["review_date"]
     if review <= today():
         raise TermsError("The review date must be in the future.")
@@ -129,6 +141,7 @@ def _end_proposal(proposal: TermsOfReference) -> None:
 @transaction.atomic
 def terms_withdraw(*, proposal: TermsOfReference, actor: User) -> TermsOfReference:
     membership = require_chair(proposal.group, actor)
+    proposal = TermsOfReference.objects.select_for_update().get(pk=proposal.pk)
     if proposal.adoption_votes.filter(state=Vote.State.OPEN).exists():
         raise TermsError("A vote on these terms of reference is open; it must close first.")
     _end_proposal(proposal)

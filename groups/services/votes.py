@@ -31,6 +31,7 @@ from groups.models import (
 from groups.services.common import (
     VoteError,
     member_ids,
+    membership_of,
     require_chair,
     role_code,
 )
@@ -183,6 +184,7 @@ def vote_open_on_terms(
     """The chair puts proposed terms of reference to the group, under those in force."""
     group = proposal.group
     membership = require_chair(group, actor)
+    proposal = TermsOfReference.objects.select_for_update().get(pk=proposal.pk)
     if proposal.state != TermsOfReference.State.PROPOSED:
         raise VoteError("Only proposed terms of reference can be put to a vote.")
     if proposal.adoption_votes.filter(state=Vote.State.OPEN).exists():
@@ -259,6 +261,8 @@ def vote_cast(*, vote: Vote, voter: User, choice: str, reason: str = "") -> Cast
             "You declared an interest in this position, so you are recused from this vote."
         )
     label = vote.choice_label(choice)
+    membership = membership_of(vote.group, voter)
+    voter_role = role_code(membership) if membership else "group_member"
     try:
         with transaction.atomic():
             VoteParticipation.objects.create(vote=vote, voter=voter)
@@ -267,13 +271,13 @@ def vote_cast(*, vote: Vote, voter: User, choice: str, reason: str = "") -> Cast
             raise VoteError(
                 "You have already voted in this secret ballot. Secret votes cannot be changed."
             ) from None
-        return _change(vote, voter, choice, reason, label)
+        return _change(vote, voter, choice, reason, label, voter_role)
     if vote.is_secret:
         SecretBallot.objects.create(vote=vote, choice=choice)
         audit.record(
             event="vote.participated",
             actor=voter,
-            role="group_member",
+            role=voter_role,
             obj=vote,
             ics_id=vote.group.ics_id,
             payload={"ballot": "secret"},
@@ -283,7 +287,7 @@ def vote_cast(*, vote: Vote, voter: User, choice: str, reason: str = "") -> Cast
     audit.record(
         event="vote.cast",
         actor=voter,
-        role="group_member",
+        role=voter_role,
         obj=vote,
         ics_id=vote.group.ics_id,
         payload={"choice": choice, "reason": reason},
@@ -291,7 +295,9 @@ def vote_cast(*, vote: Vote, voter: User, choice: str, reason: str = "") -> Cast
     return CastResult(False, False, f"Your vote ({label}) has been recorded.")
 
 
-def _change(vote: Vote, voter: User, choice: str, reason: str, label: str) -> CastResult:
+def _change(
+    vote: Vote, voter: User, choice: str, reason: str, label: str, voter_role: str
+) -> CastResult:
     ballot = Ballot.objects.select_for_update().get(vote=vote, voter=voter)
     if ballot.choice == choice and ballot.reason == reason:
         return CastResult(False, True, f"You had already voted {label}; your vote stands.")
@@ -302,7 +308,7 @@ def _change(vote: Vote, voter: User, choice: str, reason: str, label: str) -> Ca
     audit.record(
         event="vote.changed",
         actor=voter,
-        role="group_member",
+        role=voter_role,
         obj=vote,
         ics_id=vote.group.ics_id,
         payload={"from": previous, "choice": choice, "reason": reason},

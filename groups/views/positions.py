@@ -125,7 +125,7 @@ def version(request: AuthedRequest, pk: int, number: int) -> HttpResponse:
 
 
 def _number(value: str | None) -> int | None:
-    return int(value) if value and value.isdigit() else None
+    return int(value) if value and value.isascii() and value.isdigit() else None
 
 
 @login_required

@@ -157,3 +157,21 @@ def test_a_stale_copy_of_a_position_cannot_slip_past_a_withdrawal_or_a_vote(cast
     with pytest.raises(DomainError, match="withdrawn"):
         services.comment_add(position=stale_other, actor=cast.gp_rep, body="Late thought")
     assert not Comment.objects.exists()
+
+
+def test_a_secret_vote_never_shows_a_live_count_even_under_older_terms(client, cast):
+    from django.urls import reverse
+
+    from groups.models import TermsOfReference
+    from tests.helpers import sign_in
+
+    TermsOfReference.objects.filter(group=cast.group).update(
+        ballot="secret", results_hidden_until_close=False
+    )
+    position = services.position_draft(group=cast.group, actor=cast.gp_lead, **TEXT)
+    vote = services.vote_open(position=position, actor=cast.chair)
+    services.vote_cast(vote=vote, voter=cast.gp_rep, choice="against")
+    sign_in(client, cast.gp_lead)
+    response = client.get(reverse("groups:vote-detail", args=[vote.pk]))
+    assert response.context["page"].count is None
+    assert "Votes by choice" not in response.content.decode()

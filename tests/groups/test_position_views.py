@@ -4,6 +4,7 @@ bad input shows the error summary and changes nothing; query counts stay flat.""
 
 from __future__ import annotations
 
+import base64
 import datetime as dt
 import io
 
@@ -360,3 +361,39 @@ def test_home_cards_list_votes_awaiting_me_and_my_drafts(client, cast, position)
     services.vote_cast(vote=vote, voter=cast.gp_lead, choice="for")
     cards = {c.key: items for c, items in client.get(reverse("home")).context["cards"]}
     assert cards["votes_awaiting_me"] == []
+
+
+# A 431-byte PDF whose cross-references loop back on themselves (found by fuzzing): pypdf
+# raises LimitReachedError, which is not a PdfReadError.
+LOOPING_PDF = base64.b64decode(
+    "JVBERi0xLjMKFOLjBNMKMSAwIG9i+lg8PAovUHJvZHVjZXIgKHB5cGRmKQo+PgplbmRvYmoKMiAwIG9iago8PAovVHlwZSAvUGFnZXMKL0NvdW50IDEKL0tpZHMgWyA0IDAgUiBdCj4+CmVuZG9iamYzIDAgb2JqCjw8Ci9UeXBlIC9DYXRUbG9nCi9QYWdlcyAyIDAgUgriPgplbmRvYmoKNCAwIG9iago8vgovVHlwZSAvUGFnZQovUmVzb3VyY2VzIDw8Cj4+Ci9NZWRpYUJveCBbIDAuMCAwLjAgMjAwIDIwMCBdCi9QYXJlbnQgMiAwIFIKPj4KZW5kb2JqCnxyZWYKMCA1CjAwMDAwMDAwKzAgNjU1MzUgZiAKMDAwMDAwMDAxNSAwMDAwMCBuIAowMDAwMDAwMDU0IDAwMDAwIG4gCjAwMDAwcDAxMTMgMDAwMDAgbiAKMDAwMDAwMDE2MiAwMDAwMCBuIAp0cmFpbGVyCjw8Ci9TaXplIDUKL1Jvb3QgMyAwIFIKdUluZm8gMSAwIFIKPj4Kc3RhcnR4cmVmCjI1NgolJUVPRgo="
+)
+
+
+def test_a_pdf_that_loops_on_itself_is_reported_as_damaged(
+    client, cast, position, settings, tmp_path
+):
+    settings.STORAGES = {**settings.STORAGES, "default": {
+        "BACKEND": "django.core.files.storage.FileSystemStorage",
+        "OPTIONS": {"location": str(tmp_path)},
+    }}  # fmt: skip
+    sign_in(client, cast.gp_lead)
+    upload = SimpleUploadedFile("loop.pdf", LOOPING_PDF, content_type="application/pdf")
+    response = client.post(
+        reverse("groups:attachment-upload", args=[position.pk]), {"title": "Loop", "file": upload}
+    )
+    assert response.status_code == 200
+    assert "The PDF is damaged and cannot be read" in response.content.decode()
+    assert not Attachment.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("value", "status"), [("\u00b2", 200), ("abc", 200), ("-1", 200), ("99999999999999999999", 404)]
+)
+def test_compare_ignores_a_version_that_is_not_a_number_and_hides_one_that_does_not_exist(
+    client, cast, position, value, status
+):
+    """Not a number: the default comparison. A number with no such version: not found."""
+    sign_in(client, cast.gp_lead)
+    response = client.get(reverse("groups:position-compare", args=[position.pk]), {"from": value})
+    assert response.status_code == status

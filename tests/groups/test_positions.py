@@ -367,12 +367,13 @@ def test_only_authors_or_the_chair_decide_amendments(cast, members, position):
         services.amendment_decline(amendment=amendment, actor=members[1], reason="Mine.")
 
 
-def test_accepting_a_stale_amendment_that_changes_nothing_is_refused(cast, members, position):
+def test_accepting_an_amendment_to_a_part_changed_since_is_refused(cast, members, position):
+    """Accepting it would silently undo the later change to that part."""
     first = _propose(position, members[0])
     second = _propose(position, members[1])
     services.amendment_accept(amendment=first, actor=cast.gp_lead)
     position.refresh_from_db()
-    with refused("^Nothing has changed"):
+    with refused("has changed since this amendment was proposed against version 1"):
         services.amendment_accept(amendment=second, actor=cast.gp_lead)
     second.refresh_from_db()
     assert second.state == Amendment.State.PROPOSED

@@ -296,7 +296,7 @@ def test_the_chair_proposes_a_version_prefilled_from_the_one_in_force(client, ca
             current,
             purpose=NEW_PURPOSE,
             ballot="secret",
-            results_hidden_until_close="False",
+            results_hidden_until_close="True",
             quorum_kind="count",
             quorum_value=4,
             review_date=review,
@@ -306,7 +306,7 @@ def test_the_chair_proposes_a_version_prefilled_from_the_one_in_force(client, ca
     assert response.url == url("terms-detail", cast.group.pk, 2)
     proposal = cast.group.terms.get(version=2)
     assert proposal.state == State.PROPOSED
-    assert (proposal.ballot, proposal.results_hidden_until_close) == ("secret", False)
+    assert (proposal.ballot, proposal.results_hidden_until_close) == ("secret", True)
     assert (proposal.quorum_kind, proposal.quorum_value) == ("count", 4)
     assert proposal.review_date == review
     assert proposal.purpose == NEW_PURPOSE
@@ -489,3 +489,31 @@ def test_withdrawing_is_post_only_and_for_the_chair(client, cast):
     sign_in(client, cast.outsider)
     assert client.post(address).status_code == 404
     assert cast.group.terms.get(version=2).state == State.PROPOSED
+
+
+def test_secret_ballots_with_a_live_count_are_refused(client, cast):
+    """A count that changes as people vote would show how each of them voted."""
+    current = cast.group.terms.get()
+    sign_in(client, cast.chair)
+    response = client.post(
+        url("terms-propose", cast.group.pk),
+        form_data(
+            current, purpose=NEW_PURPOSE, ballot="secret", results_hidden_until_close="False"
+        ),
+    )
+    assert response.status_code == 200
+    assert "With secret ballots the count must stay hidden until the vote closes" in page(response)
+    assert cast.group.terms.count() == 1
+
+
+@pytest.mark.parametrize("value", ["1001", "3000000000", "99999999999999999999"])
+def test_a_huge_quorum_is_refused_with_a_message(client, cast, value):
+    current = cast.group.terms.get()
+    sign_in(client, cast.chair)
+    response = client.post(
+        url("terms-propose", cast.group.pk),
+        form_data(current, purpose=NEW_PURPOSE, quorum_kind="count", quorum_value=value),
+    )
+    assert response.status_code == 200
+    assert "There is a problem" in page(response)
+    assert cast.group.terms.count() == 1
