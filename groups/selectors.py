@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q
+from django.db.models import Count, Q, QuerySet
 
 from groups.models import (
     Amendment,
@@ -55,6 +55,12 @@ def role_grants(user: User) -> list[RoleGrant]:
 
 
 # --- Positions and votes ---------------------------------------------------------------------
+
+
+def current_members(group: LeadershipGroup) -> QuerySet[User]:
+    """The group's current members, by name: for choosing co-authors or whose interest."""
+    current = GroupMembership.objects.current().filter(group=group).values("user")
+    return User.objects.filter(pk__in=current).order_by("full_name")
 
 
 def groups_for(user: User) -> list[LeadershipGroup]:
@@ -148,7 +154,6 @@ class VotePage:
     ballots: list[Ballot]
     count: dict[str, int] | None  # None while results are hidden
     turnout: int
-    eligible_now: int
     results_visible: bool
 
 
@@ -185,6 +190,5 @@ def vote_page(vote: Vote, user: User) -> VotePage:
         ballots=ballots,
         count=count,
         turnout=len(voted_ids),
-        eligible_now=sum(1 for e in eligibility if not e.recused),
         results_visible=visible,
     )

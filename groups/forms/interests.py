@@ -14,6 +14,19 @@ from icsvoice.forms_nhsuk import DateField
 from icsvoice.models import User
 
 
+def category_field() -> forms.ChoiceField:
+    """The NHS conflict-of-interest categories, for the register and for declarations."""
+    return forms.ChoiceField(
+        label="Kind of interest",
+        choices=InterestCategory.choices,
+        widget=forms.RadioSelect,
+        error_messages={
+            "required": "Choose the kind of interest",
+            "invalid_choice": "Choose the kind of interest",
+        },
+    )
+
+
 class InterestForm(NHSForm):
     member = forms.ModelChoiceField(
         label="Whose interest is it?",
@@ -25,15 +38,7 @@ class InterestForm(NHSForm):
             "invalid_choice": "Choose a current member of the group",
         },
     )
-    category = forms.ChoiceField(
-        label="Kind of interest",
-        choices=InterestCategory.choices,
-        widget=forms.RadioSelect,
-        error_messages={
-            "required": "Choose the kind of interest",
-            "invalid_choice": "Choose the kind of interest",
-        },
-    )
+    category = category_field()
     description = text(
         "Describe the interest",
         max_length=2000,

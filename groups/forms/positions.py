@@ -5,10 +5,11 @@ from typing import Any
 from django import forms
 
 from groups.forms.common import NHSForm, text
-from groups.models import VERSION_FIELDS, InterestCategory, Position
+from groups.forms.interests import category_field
+from groups.models import VERSION_FIELDS, Position
 from icsvoice.errors import DomainError
 from icsvoice.models import User
-from icsvoice.text import check_links
+from icsvoice.text import check_links, no_markup
 
 MARKDOWN_HINT = (
     "Write in Markdown: ## for a heading, * for a list, **bold**, [text](https://link). "
@@ -138,8 +139,6 @@ class AmendmentForm(NHSForm):
             except DomainError as error:
                 self.add_error("proposed_text", str(error))
         elif proposed:
-            from icsvoice.text import no_markup
-
             try:
                 no_markup(proposed)
             except forms.ValidationError as error:
@@ -163,12 +162,7 @@ class DeclarationForm(NHSForm):
         required=False,
         help_text="As chair you can record a declaration on a member's behalf.",
     )
-    category = forms.ChoiceField(
-        label="Kind of interest",
-        choices=InterestCategory.choices,
-        widget=forms.RadioSelect,
-        error_messages={"required": "Choose the kind of interest"},
-    )
+    category = category_field()
     description = text(
         "Describe the interest",
         max_length=2000,

@@ -36,27 +36,38 @@ class BallotForm(NHSForm):
 
 
 class VoteOpenForm(NHSForm):
-    closes_on = DateField(label="Closing date", help_text="For example, 27 11 2026")
+    """When a vote closes, for a position or for proposed terms of reference. Both boxes
+    come filled in from the voting window of the terms in force; left empty, the vote
+    closes after that window."""
+
+    closes_on = DateField(label="Closing date", required=False, help_text="For example, 27 11 2026")
     closes_at_time = forms.TimeField(
         label="Closing time",
+        required=False,
         help_text="24-hour clock, for example 17:00",
         input_formats=["%H:%M", "%H.%M", "%H%M"],
         widget=forms.TimeInput(format="%H:%M", attrs={"class": "nhsuk-input--width-5"}),
-        error_messages={
-            "required": "Enter the closing time",
-            "invalid": "Enter the closing time as hours and minutes, like 17:00",
-        },
+        error_messages={"invalid": "Enter the closing time as hours and minutes, like 17:00"},
     )
 
-    def closes_at(self) -> dt.datetime:
-        day: dt.date = self.cleaned_data["closes_on"]
-        at: dt.time = self.cleaned_data["closes_at_time"]
+    def clean(self) -> dict[str, Any]:
+        data = super().clean() or {}
+        day, at = data.get("closes_on"), data.get("closes_at_time")
+        if day and not at and "closes_at_time" not in self.errors:
+            self.add_error("closes_at_time", "Enter the closing time, or clear the closing date")
+        if at and not day and "closes_on" not in self.errors:
+            self.add_error("closes_on", "Enter the closing date, or clear the closing time")
+        return data
+
+    def closes_at(self) -> dt.datetime | None:
+        """None: the default, the voting window of the terms in force."""
+        day, at = self.cleaned_data.get("closes_on"), self.cleaned_data.get("closes_at_time")
+        if not (day and at):
+            return None
         return timezone.make_aware(dt.datetime.combine(day, at))
 
     @staticmethod
     def initial_for(window_hours: int) -> dict[str, Any]:
         when = timezone.localtime() + dt.timedelta(hours=window_hours)
-        return {
-            "closes_on": when.date(),
-            "closes_at_time": when.time().replace(second=0, microsecond=0),
-        }
+        minute = when.time().replace(second=0, microsecond=0)
+        return {"closes_on": when.date(), "closes_at_time": minute}

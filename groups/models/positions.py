@@ -53,10 +53,6 @@ class Position(models.Model):
     def title(self) -> str:
         return str(self)
 
-    def is_author(self, user_id: int) -> bool:
-        """Needs coauthors prefetched to stay one query per page."""
-        return user_id == self.created_by_id or any(u.pk == user_id for u in self.coauthors.all())
-
 
 # The only moves a position makes; services check them with a compare-and-swap.
 POSITION_MOVES: dict[str, frozenset[str]] = {

@@ -122,10 +122,6 @@ class Vote(models.Model):
     def is_open(self) -> bool:
         return self.state == self.State.OPEN
 
-    def eligible_count_now(self) -> int:
-        """Eligible members not recused, counting recusals since the vote opened."""
-        return self.eligibility.filter(recused=False).count()
-
     def choice_label(self, choice: str) -> str:
         if self.terms.decision_rule == TermsOfReference.DecisionRule.CONSENSUS:
             return CONSENSUS_LABELS[Choice(choice)]

@@ -36,6 +36,7 @@ from groups.services.common import (
     role_code,
 )
 from groups.services.positions import _move
+from groups.services.terms import terms_put_in_force, terms_reject
 from groups.tally import Count as TallyCount
 from groups.tally import Rules, tally
 from icsvoice import audit
@@ -82,7 +83,8 @@ def _open(
 ) -> Vote:
     terms = terms_in_force(group)
     members = set(member_ids(group))
-    if not members - recused_ids:
+    eligible = members - recused_ids
+    if not eligible:
         raise VoteError("Nobody would be eligible to vote: every member has declared an interest.")
     vote = Vote.objects.create(
         group=group,
@@ -91,6 +93,7 @@ def _open(
         results_hidden_until_close=terms.results_hidden_until_close,
         opened_by=actor,
         closes_at=_closing_time(terms, closes_at),
+        eligible_count=len(eligible),
         **subject,
     )
     now = timezone.now()
@@ -103,8 +106,6 @@ def _open(
         )
         for member_id in sorted(members)
     )
-    vote.eligible_count = len(members - recused_ids)
-    Vote.objects.filter(pk=vote.pk).update(eligible_count=vote.eligible_count)
     return vote
 
 
@@ -328,7 +329,7 @@ def count_of(vote: Vote) -> TallyCount:
         )
     by_choice = dict(rows.values_list("choice").annotate(n=Count("pk")).order_by())
     return TallyCount(
-        eligible=vote.eligible_count_now(),
+        eligible=vote.eligible_count,
         in_favour=by_choice.get(Choice.FOR, 0),
         against=by_choice.get(Choice.AGAINST, 0),
         abstain=by_choice.get(Choice.ABSTAIN, 0),
@@ -354,7 +355,7 @@ def vote_close(*, vote: Vote, actor: User | None = None) -> Vote:
     role = audit.SYSTEM_ROLE
     if actor is not None:
         role = role_code(require_chair(vote.group, actor))
-        if turnout(vote) < vote.eligible_count_now():
+        if turnout(vote) < vote.eligible_count:
             raise VoteError(
                 "Not everyone eligible has voted yet, so the vote stays open until "
                 f"{timezone.localtime(vote.closes_at):%-d %B %Y at %H:%M}."
@@ -429,12 +430,8 @@ def _settle_subject(vote: Vote, actor: User | None) -> str:
     proposal = vote.terms_proposal
     assert proposal is not None
     if vote.outcome == Vote.Outcome.AGREED:
-        from groups.services.terms import terms_put_in_force
-
         terms_put_in_force(proposal=proposal, vote=vote)
     elif vote.outcome == Vote.Outcome.NOT_AGREED:
-        from groups.services.terms import terms_reject
-
         terms_reject(proposal=proposal, actor=actor, reason="Not agreed by the group's vote.")
     # Inquorate: the proposal stays proposed and can be put to a new round.
     return f"terms of reference version {proposal.version}"

@@ -8,16 +8,14 @@ from dataclasses import dataclass, field
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.db.models import QuerySet
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from groups import access, services
+from groups import access, selectors, services
 from groups.forms.interests import InterestForm
-from groups.models import GroupMembership, Interest, LeadershipGroup, today
-from groups.views.common import posted
-from icsvoice.errors import DomainError
+from groups.models import Interest, LeadershipGroup, today
+from groups.views.common import act, attempt, posted
 from icsvoice.http import AuthedRequest
 from icsvoice.models import User
 from icsvoice.registry import has_role
@@ -36,11 +34,6 @@ class MemberEntries:
     entries: list[Entry] = field(default_factory=list)
 
 
-def _current_members(group: LeadershipGroup) -> QuerySet[User]:
-    current = GroupMembership.objects.current().filter(group=group).values("user")
-    return User.objects.filter(pk__in=current).order_by("full_name")
-
-
 def _entry(interest: Interest, user: User, is_chair: bool) -> Entry:
     ended = interest.ends_on is not None and interest.ends_on <= today()
     may_end = is_chair or interest.member_id == user.pk
@@ -49,7 +42,7 @@ def _entry(interest: Interest, user: User, is_chair: bool) -> Entry:
 
 def _whole_register(group: LeadershipGroup, user: User, is_chair: bool) -> list[MemberEntries]:
     """Every current member, with or without entries, and anyone else with entries."""
-    by_member = {m.pk: MemberEntries(m) for m in _current_members(group)}
+    by_member = {m.pk: MemberEntries(m) for m in selectors.current_members(group)}
     for interest in group.interests.select_related("member", "recorded_by"):
         row = by_member.setdefault(interest.member_id, MemberEntries(interest.member))
         row.entries.append(_entry(interest, user, is_chair))
@@ -90,13 +83,14 @@ def register(request: AuthedRequest, group_id: int) -> HttpResponse:
 def create(request: AuthedRequest, group_id: int) -> HttpResponse:
     group = access.group_for_member(user=request.user, group_id=group_id)
     is_chair = access.is_chair(request.user, group)
-    members = _current_members(group) if is_chair else None
+    members = selectors.current_members(group) if is_chair else None
     initial = {"member": request.user.pk} if is_chair else {}
     form = InterestForm(posted(request), members=members, initial=initial)
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data.get("member") or request.user
-        try:
-            services.interest_register(
+        done = attempt(
+            form,
+            lambda: services.interest_register(
                 group=group,
                 member=member,
                 actor=request.user,
@@ -104,10 +98,9 @@ def create(request: AuthedRequest, group_id: int) -> HttpResponse:
                 description=form.cleaned_data["description"],
                 starts_on=form.cleaned_data["starts_on"],
                 ends_on=form.cleaned_data["ends_on"],
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if done is not None:
             whose = "your" if member.pk == request.user.pk else f"{member}'s"
             messages.success(request, f"The interest has been added to {whose} register.")
             return redirect("groups:interests", group.pk)
@@ -122,10 +115,10 @@ def create(request: AuthedRequest, group_id: int) -> HttpResponse:
 @require_POST
 def end(request: AuthedRequest, pk: int) -> HttpResponse:
     interest = access.interest_for_member_or_chair(user=request.user, interest_id=pk)
-    try:
-        services.interest_end(interest=interest, actor=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
+    done = act(
+        request,
+        lambda: services.interest_end(interest=interest, actor=request.user),
+    )
+    if done is not None:
         messages.success(request, "The interest has been recorded as ended today.")
     return redirect("groups:interests", interest.group_id)

@@ -4,8 +4,6 @@ error (or an error message on POST-only actions), never a 500."""
 
 from __future__ import annotations
 
-from typing import Any
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
@@ -24,19 +22,12 @@ from groups.forms.positions import (
     PositionEditForm,
     ReasonForm,
 )
-from groups.models import VERSION_FIELDS, GroupMembership, Position
-from groups.views.common import posted, posted_files
-from icsvoice.errors import DomainError
+from groups.models import VERSION_FIELDS, Position
+from groups.services.common import position_url
+from groups.views.common import act, attempt, posted, posted_files
 from icsvoice.http import AuthedRequest
-from icsvoice.models import User
 
 GET_POST = require_http_methods(["GET", "POST"])
-
-
-def _members(group: Any, *, exclude: User | None = None) -> Any:
-    current = GroupMembership.objects.current().filter(group=group).values("user")
-    people = User.objects.filter(pk__in=current).order_by("full_name")
-    return people.exclude(pk=exclude.pk) if exclude is not None else people
 
 
 def _detail(position: Position) -> HttpResponse:
@@ -47,15 +38,15 @@ def _detail(position: Position) -> HttpResponse:
 @GET_POST
 def create(request: AuthedRequest, group_id: int) -> HttpResponse:
     group = access.group_for_member(user=request.user, group_id=group_id)
-    members = _members(group, exclude=request.user)
+    members = selectors.current_members(group).exclude(pk=request.user.pk)
     form = PositionCreateForm(posted(request), members=members)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            position = services.position_draft(group=group, actor=request.user, **data)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+        position = attempt(
+            form,
+            lambda: services.position_draft(group=group, actor=request.user, **data),
+        )
+        if position is not None:
             messages.success(request, "Your draft position has been saved.")
             return _detail(position)
     return render(request, "groups/position_form.html", {"form": form, "group": group})
@@ -96,11 +87,11 @@ def edit(request: AuthedRequest, pk: int) -> HttpResponse:
     form = PositionEditForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        try:
-            version = services.position_revise(position=position, actor=request.user, **data)
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+        version = attempt(
+            form,
+            lambda: services.position_revise(position=position, actor=request.user, **data),
+        )
+        if version is not None:
             messages.success(request, f"Version {version.number} has been saved.")
             return _detail(position)
     return render(
@@ -166,20 +157,20 @@ def compare(request: AuthedRequest, pk: int) -> HttpResponse:
 @GET_POST
 def coauthors(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_author(user=request.user, position_id=pk)
-    members = _members(position.group, exclude=position.created_by)
+    members = selectors.current_members(position.group).exclude(pk=position.created_by_id)
     form = CoauthorsForm(
         posted(request),
         members=members,
         initial={"coauthors": list(position.coauthors.all())},
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            services.position_set_coauthors(
+        done = attempt(
+            form,
+            lambda: services.position_set_coauthors(
                 position=position, actor=request.user, coauthors=form.cleaned_data["coauthors"]
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, "Co-authors have been updated.")
             return _detail(position)
     return render(
@@ -201,13 +192,13 @@ def withdraw(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_author(user=request.user, position_id=pk)
     form = ReasonForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.position_withdraw(
+        done = attempt(
+            form,
+            lambda: services.position_withdraw(
                 position=position, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, "The position has been withdrawn.")
             return _detail(position)
     return render(
@@ -231,22 +222,16 @@ def comment(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_member(user=request.user, position_id=pk)
     form = CommentForm(request.POST)
     if form.is_valid():
-        try:
-            services.comment_add(
+        done = attempt(
+            form,
+            lambda: services.comment_add(
                 position=position, actor=request.user, body=form.cleaned_data["body"]
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, "Your comment has been added.")
             return redirect(f"{position_url(position)}#comments")
     return _render_detail(request, position, comment_form=form)
-
-
-def position_url(position: Position) -> str:
-    from django.urls import reverse
-
-    return reverse("groups:position-detail", args=[position.pk])
 
 
 @login_required
@@ -260,17 +245,17 @@ def amend(request: AuthedRequest, pk: int) -> HttpResponse:
         initial = {"field": chosen, "proposed_text": getattr(current, chosen)}
     form = AmendmentForm(posted(request), initial=initial)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.amendment_propose(
+        done = attempt(
+            form,
+            lambda: services.amendment_propose(
                 position=position,
                 actor=request.user,
                 field=form.cleaned_data["field"],
                 proposed_text=form.cleaned_data["proposed_text"],
                 reason=form.cleaned_data["reason"],
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, "Your amendment has been sent to the authors.")
             return redirect(f"{position_url(position)}#amendments")
     return render(
@@ -292,11 +277,11 @@ def amend(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def amendment_accept(request: AuthedRequest, pk: int) -> HttpResponse:
     amendment = access.amendment_for_author(user=request.user, amendment_id=pk)
-    try:
-        result = services.amendment_accept(amendment=amendment, actor=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
+    result = act(
+        request,
+        lambda: services.amendment_accept(amendment=amendment, actor=request.user),
+    )
+    if result is not None:
         messages.success(request, f"Amendment accepted: version {result.number} has been saved.")
     return redirect(f"{position_url(amendment.position)}#amendments")
 
@@ -308,13 +293,13 @@ def amendment_decline(request: AuthedRequest, pk: int) -> HttpResponse:
     position = amendment.position
     form = ReasonForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.amendment_decline(
+        done = attempt(
+            form,
+            lambda: services.amendment_decline(
                 amendment=amendment, actor=request.user, reason=form.cleaned_data["reason"]
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if done is not None:
             messages.success(request, "The amendment has been declined.")
             return redirect(f"{position_url(position)}#amendments")
     return render(
@@ -338,16 +323,17 @@ def evidence_upload(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_author(user=request.user, position_id=pk)
     form = EvidenceForm(posted(request), posted_files(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            services.attachment_add(
+        done = attempt(
+            form,
+            lambda: services.attachment_add(
                 position=position,
                 actor=request.user,
                 title=form.cleaned_data["title"],
                 upload=form.cleaned_data["file"],
-            )
-        except DomainError as error:
-            form.add_error("file", str(error))
-        else:
+            ),
+            field="file",
+        )
+        if done is not None:
             messages.success(request, "The document has been added.")
             return redirect(f"{position_url(position)}#evidence")
     return render(
@@ -368,11 +354,16 @@ def evidence_upload(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_GET
 def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
     attachment = access.attachment_for_reader(user=request.user, attachment_id=pk)
-    filename = f"{attachment.title[:80]}.pdf".replace('"', "")
+    try:
+        handle = attachment.file.open("rb")
+    except FileNotFoundError:
+        # The row outlived its file (a restore without the media volume, say): not found,
+        # rather than a server error.
+        raise Http404("This document's file is missing.") from None
     return FileResponse(
-        attachment.file.open("rb"),
+        handle,
         as_attachment=True,
-        filename=filename,
+        filename=f"{attachment.title[:80]}.pdf",
         content_type="application/pdf",
     )
 
@@ -382,22 +373,22 @@ def evidence_download(request: AuthedRequest, pk: int) -> FileResponse:
 def declare(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_member(user=request.user, position_id=pk)
     chair = access.is_chair(request.user, position.group)
-    members = _members(position.group) if chair else None
+    members = selectors.current_members(position.group) if chair else None
     initial = {"member": request.user.pk} if chair else {}
     form = DeclarationForm(posted(request), members=members, initial=initial)
     if request.method == "POST" and form.is_valid():
         member = form.cleaned_data.get("member") or request.user
-        try:
-            services.declaration_add(
+        done = attempt(
+            form,
+            lambda: services.declaration_add(
                 position=position,
                 member=member,
                 actor=request.user,
                 category=form.cleaned_data["category"],
                 description=form.cleaned_data["description"],
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if done is not None:
             who = "You are" if member.pk == request.user.pk else f"{member} is"
             messages.success(
                 request, f"The interest has been declared. {who} recused from votes on it."

@@ -15,10 +15,10 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups import access, services
 from groups.diff import word_diff
-from groups.forms.terms import TermsCompareForm, TermsForm, TermsVoteForm
+from groups.forms.terms import TermsCompareForm, TermsForm
+from groups.forms.votes import VoteOpenForm
 from groups.models import TERMS_FIELDS, LeadershipGroup, TermsOfReference, Vote
-from groups.views.common import posted
-from icsvoice.errors import DomainError
+from groups.views.common import act, attempt, posted
 from icsvoice.http import AuthedRequest
 
 State = TermsOfReference.State
@@ -104,7 +104,7 @@ def _render_detail(
     request: AuthedRequest,
     group: LeadershipGroup,
     terms: TermsOfReference,
-    vote_form: TermsVoteForm | None = None,
+    vote_form: VoteOpenForm | None = None,
 ) -> HttpResponse:
     votes = list(terms.adoption_votes.order_by("-round"))
     open_vote = next((v for v in votes if v.state == Vote.State.OPEN), None)
@@ -119,7 +119,7 @@ def _render_detail(
         in_force = group.terms.filter(state=State.IN_FORCE).first()
         if vote_form is None:
             window = in_force.voting_window_hours if in_force else terms.voting_window_hours
-            vote_form = TermsVoteForm(initial=TermsVoteForm.initial_for(window))
+            vote_form = VoteOpenForm(initial=VoteOpenForm.initial_for(window))
     rows = [
         {"label": LABELS[name], "value": shown(terms, name), "text": name in TEXT_FIELDS}
         for name in TERMS_FIELDS
@@ -189,13 +189,11 @@ def propose(request: AuthedRequest, group_id: int) -> HttpResponse:
     pending = next((t for t in current if t.state == State.PROPOSED), None)
     form = TermsForm(posted(request), initial=TermsForm.initial_from(in_force))
     if request.method == "POST" and form.is_valid():
-        try:
-            proposal = services.terms_propose(
-                group=group, actor=request.user, **form.terms_fields()
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+        proposal = attempt(
+            form,
+            lambda: services.terms_propose(group=group, actor=request.user, **form.terms_fields()),
+        )
+        if proposal is not None:
             messages.success(
                 request,
                 f"Version {proposal.version} has been proposed. Put it to a vote when the "
@@ -214,15 +212,15 @@ def propose(request: AuthedRequest, group_id: int) -> HttpResponse:
 def open_vote(request: AuthedRequest, group_id: int, version: int) -> HttpResponse:
     group = access.group_for_chair(user=request.user, group_id=group_id)
     proposal = _version(group, version)
-    form = TermsVoteForm(request.POST)
+    form = VoteOpenForm(request.POST)
     if form.is_valid():
-        try:
-            vote = services.vote_open_on_terms(
+        vote = attempt(
+            form,
+            lambda: services.vote_open_on_terms(
                 proposal=proposal, actor=request.user, closes_at=form.closes_at()
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if vote is not None:
             messages.success(
                 request, f"The vote on version {proposal.version} of the terms is open."
             )
@@ -235,10 +233,10 @@ def open_vote(request: AuthedRequest, group_id: int, version: int) -> HttpRespon
 def withdraw(request: AuthedRequest, group_id: int, version: int) -> HttpResponse:
     group = access.group_for_chair(user=request.user, group_id=group_id)
     proposal = _version(group, version)
-    try:
-        services.terms_withdraw(proposal=proposal, actor=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
+    done = act(
+        request,
+        lambda: services.terms_withdraw(proposal=proposal, actor=request.user),
+    )
+    if done is not None:
         messages.success(request, f"Version {proposal.version} has been withdrawn.")
     return _detail(proposal)

@@ -11,30 +11,30 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from groups import access, selectors, services
 from groups.forms.votes import BallotForm, VoteOpenForm
-from groups.models import GroupMembership, Vote
-from groups.services.votes import terms_in_force
-from groups.views.common import posted
-from icsvoice.errors import DomainError
+from groups.models import GroupMembership, TermsOfReference, Vote
+from groups.views.common import act, attempt, posted
 from icsvoice.http import AuthedRequest
+
+IN_FORCE = TermsOfReference.State.IN_FORCE
 
 
 @login_required
 @require_http_methods(["GET", "POST"])
 def open_on_position(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_chair(user=request.user, position_id=pk)
-    terms = position.group.terms.filter(state="in_force").first()
+    terms = position.group.terms.filter(state=IN_FORCE).first()
     form = VoteOpenForm(
         posted(request),
         initial=VoteOpenForm.initial_for(terms.voting_window_hours if terms else 168),
     )
     if request.method == "POST" and form.is_valid():
-        try:
-            vote = services.vote_open(
+        vote = attempt(
+            form,
+            lambda: services.vote_open(
                 position=position, actor=request.user, closes_at=form.closes_at()
-            )
-        except DomainError as error:
-            form.add_error(None, str(error))
-        else:
+            ),
+        )
+        if vote is not None:
             messages.success(request, f"Round {vote.round} of the vote is open.")
             return redirect("groups:vote-detail", vote.pk)
     members = GroupMembership.objects.current().filter(group=position.group)
@@ -104,17 +104,10 @@ def _render(request: AuthedRequest, vote: Vote, form: BallotForm | None = None) 
             "show_ballots": bool(page.ballots),
             "my_choice": vote.choice_label(page.my_ballot.choice) if page.my_ballot else "",
             "is_chair": access.is_chair(request.user, vote.group),
-            "all_voted": page.turnout >= page.eligible_now,
-            "in_force_now": terms_in_force_or_none(vote),
+            "all_voted": page.turnout >= vote.eligible_count,
+            "in_force_now": vote.group.terms.filter(state=IN_FORCE).first(),
         },
     )
-
-
-def terms_in_force_or_none(vote: Vote):  # type: ignore[no-untyped-def]
-    try:
-        return terms_in_force(vote.group)
-    except DomainError:
-        return None
 
 
 @login_required
@@ -124,16 +117,16 @@ def cast(request: AuthedRequest, pk: int) -> HttpResponse:
     form = BallotForm(request.POST, vote=vote)
     if not form.is_valid():
         return _render(request, vote, form)
-    try:
-        result = services.vote_cast(
+    result = act(
+        request,
+        lambda: services.vote_cast(
             vote=vote,
             voter=request.user,
             choice=form.cleaned_data["choice"],
             reason=form.cleaned_data.get("reason", ""),
-        )
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
+        ),
+    )
+    if result is not None:
         messages.success(request, result.message)
     return redirect("groups:vote-detail", vote.pk)
 
@@ -142,10 +135,10 @@ def cast(request: AuthedRequest, pk: int) -> HttpResponse:
 @require_POST
 def close(request: AuthedRequest, pk: int) -> HttpResponse:
     vote = access.vote_for_chair(user=request.user, vote_id=pk)
-    try:
-        closed = services.vote_close(vote=vote, actor=request.user)
-    except DomainError as error:
-        messages.error(request, str(error))
-    else:
+    closed = act(
+        request,
+        lambda: services.vote_close(vote=vote, actor=request.user),
+    )
+    if closed is not None:
         messages.success(request, f"The vote has closed: {closed.get_outcome_display()}.")
     return redirect("groups:vote-detail", vote.pk)

@@ -171,7 +171,8 @@ def test_each_action_works_for_the_right_person_and_is_audited(
 @pytest.mark.parametrize(
     ("data", "message"),
     [
-        ({}, "Enter the closing time"),
+        ({"closes_on[day]": "1", "closes_on[month]": "12", "closes_on[year]": "2026"},
+         "Enter the closing time, or clear the closing date"),
         ({"closes_on[day]": "1", "closes_on[month]": "1", "closes_on[year]": "2099",
           "closes_at_time": "17:00"}, "The closing time must be within 60 days."),
         ({"closes_on[day]": "31", "closes_on[month]": "2", "closes_on[year]": "2026",
@@ -189,6 +190,18 @@ def test_opening_a_vote_with_a_bad_closing_time_changes_nothing(
     assert message in response.content.decode()
     assert not Vote.objects.exists()
     assert AuditEvent.objects.count() == before
+
+
+def test_a_vote_opened_with_no_closing_time_closes_after_the_terms_voting_window(
+    client, cast, position
+):
+    sign_in(client, cast.chair)
+    opened = timezone.now()
+    response = client.post(reverse("groups:vote-open", args=[position.pk]), {})
+    vote = Vote.objects.get()
+    assert response["Location"] == reverse("groups:vote-detail", args=[vote.pk])
+    window = dt.timedelta(hours=cast.group.terms.get().voting_window_hours)
+    assert abs(vote.closes_at - (opened + window)) < dt.timedelta(minutes=1)
 
 
 def test_drafting_through_the_form_saves_version_one_and_tells_the_coauthor(client, cast):
