@@ -5,11 +5,13 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import re
 import struct
 import time
 
 from allauth.mfa.models import Authenticator
 from allauth.mfa.totp.internal.auth import TOTP
+from django.urls import reverse
 
 DEMO_TOTP_SECRET = "JBSWY3DPEHPK3PXPJBSWY3DPEHPK3PXP"
 
@@ -34,3 +36,22 @@ def sign_in(client, user):
     give_totp(user)
     client.force_login(user)
     return client
+
+
+def url(name: str, *args) -> str:
+    """A primary care page's address."""
+    return reverse(f"groups:{name}", args=args)
+
+
+def page(response) -> str:
+    """The page's HTML, checked for the shape every page shares: one h1, breadcrumbs, and
+    no inline scripts or styles."""
+    body = response.content.decode()
+    assert body.count("<h1") == 1
+    assert 'class="nhsuk-breadcrumb"' in body
+    assert "<script>" not in body and "style=" not in body
+    return body
+
+
+def title(body: str) -> str:
+    return re.search(r"<title>(.*?)</title>", body, re.S).group(1).strip()

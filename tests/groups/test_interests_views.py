@@ -4,36 +4,18 @@ the chair keeps everyone's, ICS reviewers read the whole register, outsiders see
 from __future__ import annotations
 
 import datetime as dt
-import re
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from groups import services
 from groups.models import Interest
 from icsvoice.models import AuditEvent
 from tests import factories as f
-from tests.helpers import sign_in
+from tests.helpers import page, sign_in, title, url
 
 BEGAN = dt.date(2024, 4, 1)
 NO_START = {"starts_on[day]": "", "starts_on[month]": "", "starts_on[year]": ""}
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"groups:{name}", args=args)
-
-
-def page(response) -> str:
-    body = response.content.decode()
-    assert body.count("<h1") == 1
-    assert 'class="nhsuk-breadcrumb"' in body
-    assert "<script>" not in body and "style=" not in body
-    return body
-
-
-def title(body: str) -> str:
-    return re.search(r"<title>(.*?)</title>", body, re.S).group(1).strip()
 
 
 def register(cast, member, *, actor=None, description="Partner in Riverside Surgery.", **extra):

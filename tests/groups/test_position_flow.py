@@ -11,7 +11,6 @@ from groups import services
 from groups.models import Amendment, Position, Vote, VoteEligibility
 from icsvoice import audit
 from icsvoice.models import AuditEvent, OutboxMessage
-from tests import factories as f
 
 TEXT = {
     "title": "Same-day access hubs in every place",
@@ -19,14 +18,6 @@ TEXT = {
     "ask": "Fund one hub per place from April.",
     "body": "## Why\n\nDemand is *rising*.",
 }
-
-
-@pytest.fixture
-def members(cast):
-    extra = [f.UserFactory() for _ in range(3)]
-    for person in extra:
-        f.GroupMembershipFactory(group=cast.group, user=person)
-    return extra
 
 
 def test_the_core_loop_agrees_a_position_and_audits_every_step(cast, members):

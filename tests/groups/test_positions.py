@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import hashlib
 import io
-from contextlib import contextmanager
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -15,17 +14,14 @@ from pypdf import PdfWriter
 from groups import services
 from groups.models import (
     Amendment,
-    Attachment,
-    Comment,
     Position,
     PositionVersion,
     Vote,
 )
 from groups.services import positions as position_services
 from icsvoice import audit
-from icsvoice.errors import DomainError
 from icsvoice.models import AuditEvent, OutboxMessage
-from tests import factories as f
+from tests.groups.checks import refused
 
 TEXT = {
     "title": "Same-day access hubs in every place",
@@ -41,38 +37,6 @@ INJECTIONS = [
     "&#60;script&#62;alert(1)",
     '<a href="https://evil.example">prize</a>',
 ]
-
-
-def _fingerprint() -> dict:
-    """Everything a refused write could have touched."""
-    return {
-        "positions": list(Position.objects.values_list("pk", "state", "current_version_id")),
-        "versions": PositionVersion.objects.count(),
-        "coauthors": list(Position.coauthors.through.objects.values_list("pk", flat=True)),
-        "amendments": list(Amendment.objects.values_list("pk", "state", "decline_reason")),
-        "comments": Comment.objects.count(),
-        "attachments": Attachment.objects.count(),
-        "votes": Vote.objects.count(),
-        "audit": AuditEvent.objects.count(),
-        "outbox": OutboxMessage.objects.count(),
-    }
-
-
-@contextmanager
-def refused(match: str):
-    """The block raises a DomainError whose message matches, and nothing changed."""
-    before = _fingerprint()
-    with pytest.raises(DomainError, match=match):
-        yield
-    assert _fingerprint() == before
-
-
-@pytest.fixture
-def members(cast):
-    people = [f.UserFactory(full_name=f"Dr Member {n}") for n in range(3)]
-    for person in people:
-        f.GroupMembershipFactory(group=cast.group, user=person)
-    return people
 
 
 @pytest.fixture

@@ -7,34 +7,16 @@ import datetime as dt
 import re
 
 import pytest
-from django.urls import reverse
 from django.utils import timezone
 
 from groups import services
 from groups.models import TERMS_FIELDS, TermsOfReference, Vote
 from icsvoice.models import AuditEvent
 from tests import factories as f
-from tests.helpers import sign_in
+from tests.helpers import page, sign_in, title, url
 
 State = TermsOfReference.State
 NEW_PURPOSE = "To give general practice one organised, evidenced voice on the ICB board."
-
-
-def url(name: str, *args) -> str:
-    return reverse(f"groups:{name}", args=args)
-
-
-def page(response) -> str:
-    """The page's HTML, checked for the shape every page shares."""
-    body = response.content.decode()
-    assert body.count("<h1") == 1
-    assert 'class="nhsuk-breadcrumb"' in body
-    assert "<script>" not in body and "style=" not in body
-    return body
-
-
-def title(body: str) -> str:
-    return re.search(r"<title>(.*?)</title>", body, re.S).group(1).strip()
 
 
 def in_force(cast) -> TermsOfReference:

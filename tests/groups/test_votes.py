@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-from contextlib import contextmanager
 
 import pytest
 from django.utils import timezone
@@ -16,7 +15,6 @@ from groups.models import (
     Ballot,
     Interest,
     Position,
-    PositionDeclaration,
     SecretBallot,
     TermsOfReference,
     Vote,
@@ -26,9 +24,9 @@ from groups.models import (
 from groups.services.votes import count_of
 from groups.tally import Count
 from icsvoice import audit
-from icsvoice.errors import DomainError
 from icsvoice.models import AuditEvent, OutboxMessage
 from tests import factories as f
+from tests.groups.checks import fingerprint, refused
 
 TEXT = {
     "title": "Same-day access hubs in every place",
@@ -36,41 +34,6 @@ TEXT = {
     "ask": "Fund one hub per place from April.",
 }
 Rule = TermsOfReference.DecisionRule
-
-
-def _fingerprint() -> dict:
-    """Everything a refused write could have touched."""
-    return {
-        "positions": list(Position.objects.values_list("pk", "state", "current_version_id")),
-        "votes": list(
-            Vote.objects.values_list("pk", "state", "outcome", "eligible_count", "closes_at")
-        ),
-        "eligibility": list(VoteEligibility.objects.values_list("pk", "recused")),
-        "participations": list(VoteParticipation.objects.values_list("pk", flat=True)),
-        "ballots": list(Ballot.objects.values_list("pk", "choice", "reason", "changed_at")),
-        "secret": sorted(SecretBallot.objects.values_list("pk", "choice")),
-        "declarations": PositionDeclaration.objects.count(),
-        "terms": list(TermsOfReference.objects.values_list("pk", "state")),
-        "audit": AuditEvent.objects.count(),
-        "outbox": OutboxMessage.objects.count(),
-    }
-
-
-@contextmanager
-def refused(match: str):
-    """The block raises a DomainError whose message matches, and nothing changed."""
-    before = _fingerprint()
-    with pytest.raises(DomainError, match=match):
-        yield
-    assert _fingerprint() == before
-
-
-@pytest.fixture
-def members(cast):
-    people = [f.UserFactory(full_name=f"Dr Member {n}") for n in range(3)]
-    for person in people:
-        f.GroupMembershipFactory(group=cast.group, user=person)
-    return people
 
 
 @pytest.fixture
@@ -211,11 +174,11 @@ def test_a_named_ballot_may_be_changed_until_the_close(cast, position):
 def test_sending_the_same_named_ballot_again_writes_nothing(cast, position):
     vote = services.vote_open(position=position, actor=cast.chair)
     services.vote_cast(vote=vote, voter=cast.gp_rep, choice="abstain")
-    before = _fingerprint()
+    before = fingerprint()
     result = services.vote_cast(vote=vote, voter=cast.gp_rep, choice="abstain")
     assert result.unchanged
     assert result.message == "You had already voted Abstain; your vote stands."
-    assert _fingerprint() == before
+    assert fingerprint() == before
 
 
 def test_consensus_votes_speak_of_agreeing_and_objecting(cast, position):
