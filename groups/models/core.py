@@ -241,6 +241,23 @@ class TermsOfReference(models.Model):
     def __str__(self) -> str:
         return f"{self.group} terms of reference v{self.version}"
 
+    @property
+    def quorum_text(self) -> str:
+        """The quorum as people read it: "50% of eligible members", "4 eligible members"."""
+        if self.quorum_kind == self.QuorumKind.PERCENT:
+            return f"{self.quorum_value}% of eligible members"
+        return f"{self.quorum_value} eligible member{'' if self.quorum_value == 1 else 's'}"
+
+    @property
+    def voting_window_text(self) -> str:
+        """ "168 hours (7 days)"."""
+        hours = self.voting_window_hours
+        said = f"{hours} hour{'' if hours == 1 else 's'}"
+        if hours % 24 == 0:
+            days = hours // 24
+            said += f" ({days} day{'' if days == 1 else 's'})"
+        return said
+
 
 # What a version of the terms of reference says, in the order the page shows it.
 TERMS_FIELDS: tuple[str, ...] = (

@@ -39,23 +39,13 @@ LABELS = {
 TEXT_FIELDS = frozenset({"purpose", "membership_composition", "board_route"})
 
 
-def hours_text(hours: int) -> str:
-    said = f"{hours} hour{'' if hours == 1 else 's'}"
-    if hours % 24 == 0:
-        days = hours // 24
-        said += f" ({days} day{'' if days == 1 else 's'})"
-    return said
-
-
 def shown(terms: TermsOfReference, name: str) -> str:
     """One field of a version as a person reads it."""
     value = getattr(terms, name)
     if name == "quorum_value":
-        if terms.quorum_kind == TermsOfReference.QuorumKind.PERCENT:
-            return f"{value}% of eligible members"
-        return f"{value} eligible member{'' if value == 1 else 's'}"
+        return terms.quorum_text
     if name == "voting_window_hours":
-        return hours_text(value)
+        return terms.voting_window_text
     if name == "results_hidden_until_close":
         return "Yes" if value else "No"
     if name == "review_date":
@@ -136,7 +126,7 @@ def _render_detail(
             "can_act": can_act,
             "show_vote_form": show_vote_form,
             "in_force": in_force,
-            "window": hours_text(in_force.voting_window_hours) if in_force else "",
+            "window": in_force.voting_window_text if in_force else "",
             "form": vote_form,
         },
     )

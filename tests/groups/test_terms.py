@@ -274,3 +274,17 @@ def test_members_who_join_after_the_vote_opened_cannot_vote_in_it(cast):
     f.GroupMembershipFactory(group=cast.group, user=newcomer)
     with pytest.raises(DomainError, match="not eligible"):
         services.vote_cast(vote=vote, voter=newcomer, choice="for")
+
+
+@pytest.mark.parametrize(
+    ("kind", "value", "hours", "quorum", "window"),
+    [
+        ("count", 1, 1, "1 eligible member", "1 hour"),
+        ("count", 4, 25, "4 eligible members", "25 hours"),
+        ("percent", 50, 168, "50% of eligible members", "168 hours (7 days)"),
+        ("percent", 100, 24, "100% of eligible members", "24 hours (1 day)"),
+    ],
+)
+def test_terms_read_as_people_say_them(kind, value, hours, quorum, window):
+    terms = TermsOfReference(quorum_kind=kind, quorum_value=value, voting_window_hours=hours)
+    assert (terms.quorum_text, terms.voting_window_text) == (quorum, window)
