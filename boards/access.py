@@ -1,49 +1,209 @@
-"""The only way a view gets a board object for a person: other ICS 404, wrong role 403."""
+"""The only way a view gets a board object for a person: another ICS's object is a 404 (its
+existence is not confirmed), a role that may not do the thing is a 403.
+
+Readers of a board's business are its current seat holders and the ICS's staff reviewers.
+The public pages use `public.py`'s own queries instead, which never reach private data.
+"""
 
 from __future__ import annotations
 
+from typing import TypeVar
+
 from django.core.exceptions import PermissionDenied
+from django.db.models import Model
 from django.http import Http404
 
-from boards.models import Board, BoardSeat
+from boards.models import (
+    Action,
+    Appointment,
+    Board,
+    BoardSeat,
+    Brief,
+    Meeting,
+    Nomination,
+    Paper,
+)
+from boards.services.common import seat_roles
+from groups.models import Position
 from icsvoice.models import User
 from icsvoice.registry import has_role, ics_ids_for
 
+READERS = "Only members of this board and ICS staff reviewers can see this."
+SECRETARY = "Only this board's secretary can do this."
+M = TypeVar("M", bound=Model)
 
-def _board_in_users_ics(user: User, board_id: int) -> Board:
-    board = Board.objects.select_related("ics").filter(pk=board_id).first()
-    if board is None:
-        raise Http404("No such board.")
-    if board.ics_id not in ics_ids_for(user):
-        raise Http404("No such board.")
+REPRESENTATIVE = "Only this board's GP representative can do this."
+CHAIR = "Only this board's chair can do this."
+
+
+def _in_users_ics(user: User, board: Board | None, what: str) -> Board:
+    if board is None or board.ics_id not in ics_ids_for(user):
+        raise Http404(f"No such {what}.")
     return board
 
 
-def _seat_roles(user: User, board: Board) -> set[str]:
-    return set(
-        BoardSeat.objects.current().filter(user=user, board=board).values_list("role", flat=True)
-    )
+def _board(user: User, board_id: int) -> Board:
+    board = Board.objects.select_related("ics").filter(pk=board_id).first()
+    return _in_users_ics(user, board, "board")
+
+
+def _may_read(user: User, board: Board) -> bool:
+    return bool(seat_roles(user, board)) or has_role(user, "ics_reviewer", ics_id=board.ics_id)
+
+
+def _require(user: User, board: Board, role: str, message: str) -> None:
+    if role not in seat_roles(user, board):
+        raise PermissionDenied(message)
+
+
+def _require_reader(user: User, board: Board) -> None:
+    if not _may_read(user, board):
+        raise PermissionDenied(READERS)
+
+
+# --- Boards ----------------------------------------------------------------------------------
 
 
 def board_for_reader(*, user: User, board_id: int) -> Board:
     """Anyone with a seat on the board, and the ICS's staff reviewers."""
-    board = _board_in_users_ics(user, board_id)
-    if _seat_roles(user, board):
-        return board
-    if has_role(user, "ics_reviewer", ics_id=board.ics_id):
-        return board
-    raise PermissionDenied("Only members of this board and ICS staff reviewers can see this.")
+    board = _board(user, board_id)
+    _require_reader(user, board)
+    return board
 
 
 def board_for_secretary(*, user: User, board_id: int) -> Board:
-    board = _board_in_users_ics(user, board_id)
-    if BoardSeat.Role.SECRETARY not in _seat_roles(user, board):
-        raise PermissionDenied("Only this board's secretary can do this.")
+    board = _board(user, board_id)
+    _require(user, board, BoardSeat.Role.SECRETARY, SECRETARY)
     return board
 
 
 def board_for_gp_representative(*, user: User, board_id: int) -> Board:
-    board = _board_in_users_ics(user, board_id)
-    if BoardSeat.Role.GP_REPRESENTATIVE not in _seat_roles(user, board):
-        raise PermissionDenied("Only this board's GP representative can do this.")
+    board = _board(user, board_id)
+    _require(user, board, BoardSeat.Role.GP_REPRESENTATIVE, REPRESENTATIVE)
     return board
+
+
+def board_for_chair(*, user: User, board_id: int) -> Board:
+    board = _board(user, board_id)
+    _require(user, board, BoardSeat.Role.CHAIR, CHAIR)
+    return board
+
+
+def is_secretary(user: User, board: Board) -> bool:
+    return BoardSeat.Role.SECRETARY in seat_roles(user, board)
+
+
+def is_gp_representative(user: User, board: Board) -> bool:
+    return BoardSeat.Role.GP_REPRESENTATIVE in seat_roles(user, board)
+
+
+def is_chair(user: User, board: Board) -> bool:
+    return BoardSeat.Role.CHAIR in seat_roles(user, board)
+
+
+# --- Things on a board -----------------------------------------------------------------------
+
+
+def _on_board(user: User, model: type[M], pk: int, what: str, *related: str) -> M:
+    obj = model.objects.select_related("board__ics", *related).filter(pk=pk).first()
+    if obj is None:
+        raise Http404(f"No such {what}.")
+    _in_users_ics(user, obj.board, what)  # type: ignore[attr-defined]
+    return obj
+
+
+def _meeting_thing(user: User, model: type[M], pk: int, what: str) -> M:
+    obj = model.objects.select_related("meeting__board__ics").filter(pk=pk).first()
+    if obj is None:
+        raise Http404(f"No such {what}.")
+    _in_users_ics(user, obj.meeting.board, what)  # type: ignore[attr-defined]
+    return obj
+
+
+def meeting_for_reader(*, user: User, meeting_id: int) -> Meeting:
+    meeting = _on_board(user, Meeting, meeting_id, "meeting")
+    _require_reader(user, meeting.board)
+    return meeting
+
+
+def meeting_for_secretary(*, user: User, meeting_id: int) -> Meeting:
+    meeting = _on_board(user, Meeting, meeting_id, "meeting")
+    _require(user, meeting.board, BoardSeat.Role.SECRETARY, SECRETARY)
+    return meeting
+
+
+def paper_for_reader(*, user: User, paper_id: int) -> Paper:
+    paper = _meeting_thing(user, Paper, paper_id, "paper")
+    _require_reader(user, paper.meeting.board)
+    return paper
+
+
+def action_for_secretary(*, user: User, action_id: int) -> Action:
+    action = _meeting_thing(user, Action, action_id, "action")
+    _require(user, action.meeting.board, BoardSeat.Role.SECRETARY, SECRETARY)
+    return action
+
+
+def brief_for_reader(*, user: User, brief_id: int) -> Brief:
+    brief = _on_board(user, Brief, brief_id, "brief", "position__group", "version")
+    _require_reader(user, brief.board)
+    return brief
+
+
+def brief_for_gp_representative(*, user: User, brief_id: int) -> Brief:
+    brief = _on_board(user, Brief, brief_id, "brief", "position__group", "version")
+    _require(user, brief.board, BoardSeat.Role.GP_REPRESENTATIVE, REPRESENTATIVE)
+    return brief
+
+
+def brief_for_secretary(*, user: User, brief_id: int) -> Brief:
+    brief = _on_board(user, Brief, brief_id, "brief", "position__group", "version")
+    _require(user, brief.board, BoardSeat.Role.SECRETARY, SECRETARY)
+    return brief
+
+
+def agreed_position_for_gp_representative(
+    *, user: User, board: Board, position_id: int
+) -> Position:
+    """An agreed position of the board's own ICS, for its representative to route. Another
+    ICS's position, or one not agreed, is not there to be tabled: 404."""
+    _require(user, board, BoardSeat.Role.GP_REPRESENTATIVE, REPRESENTATIVE)
+    position = (
+        Position.objects.select_related("group", "current_version")
+        .filter(pk=position_id, group__ics_id=board.ics_id, state=Position.State.AGREED)
+        .first()
+    )
+    if position is None:
+        raise Http404("No such agreed position.")
+    return position
+
+
+def appointment_for_reader(*, user: User, appointment_id: int) -> Appointment:
+    appointment = _on_board(user, Appointment, appointment_id, "appointment")
+    _require_reader(user, appointment.board)
+    return appointment
+
+
+def appointment_for_secretary(*, user: User, appointment_id: int) -> Appointment:
+    appointment = _on_board(user, Appointment, appointment_id, "appointment")
+    _require(user, appointment.board, BoardSeat.Role.SECRETARY, SECRETARY)
+    return appointment
+
+
+def nomination_for_chair(*, user: User, nomination_id: int) -> Nomination:
+    nomination = (
+        Nomination.objects.select_related("appointment__board__ics", "nominee", "practice")
+        .filter(pk=nomination_id)
+        .first()
+    )
+    if nomination is None:
+        raise Http404("No such nomination.")
+    _in_users_ics(user, nomination.appointment.board, "nomination")
+    _require(user, nomination.appointment.board, BoardSeat.Role.CHAIR, CHAIR)
+    return nomination
+
+
+def seat_for_secretary(*, user: User, seat_id: int) -> BoardSeat:
+    seat = _on_board(user, BoardSeat, seat_id, "seat", "user")
+    _require(user, seat.board, BoardSeat.Role.SECRETARY, SECRETARY)
+    return seat

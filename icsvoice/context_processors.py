@@ -35,6 +35,19 @@ NAVIGATION: tuple[NavEntry, ...] = (
     NavEntry(
         "Positions", "groups:group-list", frozenset({"group_member", "group_chair", "ics_reviewer"})
     ),
+    NavEntry(
+        "Boards",
+        "boards:board-list",
+        frozenset(
+            {
+                "board_chair",
+                "board_member",
+                "board_gp_representative",
+                "board_secretary",
+                "ics_reviewer",
+            }
+        ),
+    ),
     NavEntry("Admin", "admin:index", frozenset({SITE_ADMIN})),
 )
 

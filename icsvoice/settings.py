@@ -232,6 +232,9 @@ STATIC_ROOT = VAR_DIR / "static"
 STATICFILES_DIRS = [("dist", BASE_DIR / "static" / "dist")]
 MEDIA_ROOT = Path(env_str("ICSVOICE_MEDIA_ROOT", str(VAR_DIR / "media")))
 MEDIA_URL = "/media/"
+# Uploaded files live outside the web root and are served only through views that check who
+# asks. Papers and evidence must be PDFs no larger than this (20 MB unless set).
+ICSVOICE_MAX_PDF_BYTES = env_int("ICSVOICE_MAX_PDF_MB", 20) * 1024 * 1024
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},

@@ -4,6 +4,7 @@ from django.contrib import admin
 from django.urls import include, path
 from django.views.generic import TemplateView
 
+from boards.urls import public_urlpatterns
 from icsvoice import views
 
 urlpatterns = [
@@ -19,6 +20,8 @@ urlpatterns = [
     # route to taking over an account, so allauth's self-service page is closed.
     path("accounts/email/", views.not_found, name="account_email_closed"),
     path("", include("groups.urls")),
+    path("", include("boards.urls")),
+    *public_urlpatterns,
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),
 ]

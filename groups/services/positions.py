@@ -4,11 +4,10 @@ notifications in its own transaction."""
 
 from __future__ import annotations
 
-import hashlib
-import io
 from collections.abc import Iterable
 from typing import Any
 
+from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import transaction
 from django.utils import timezone
@@ -37,10 +36,10 @@ from icsvoice import audit
 from icsvoice.models import User
 from icsvoice.notifications import notify
 from icsvoice.text import check_links, check_plain, render_markdown
+from icsvoice.uploads import check_pdf
 
 EDITABLE = (Position.State.DRAFT, Position.State.NOT_AGREED, Position.State.INQUORATE)
 REQUIRED = ("title", "summary", "ask")
-MAX_PDF_BYTES = 20 * 1024 * 1024
 LABELS = dict(VERSION_FIELDS)
 
 
@@ -461,40 +460,6 @@ def amendment_decline(*, amendment: Amendment, actor: User, reason: str) -> Amen
     return amendment
 
 
-def _check_pdf(upload: UploadedFile) -> tuple[bytes, int]:
-    """The bytes and page count of an upload that really is a readable PDF."""
-    from pypdf import PdfReader
-    from pypdf.errors import PyPdfError
-
-    if upload.size is not None and upload.size > MAX_PDF_BYTES:
-        raise PositionError("The file must be smaller than 20 MB.")
-    data = upload.read()
-    if len(data) > MAX_PDF_BYTES:
-        raise PositionError("The file must be smaller than 20 MB.")
-    if not data.startswith(b"%PDF-"):
-        raise PositionError("The file must be a PDF: this one is not.")
-    try:
-        reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise PositionError("The PDF is password-protected: upload a copy without a password.")
-        pages = len(reader.pages)
-    except PositionError:
-        raise
-    except (
-        PyPdfError,
-        RecursionError,
-        ValueError,
-        KeyError,
-        TypeError,
-        IndexError,
-        AttributeError,
-    ):
-        raise PositionError("The PDF is damaged and cannot be read: upload another copy.") from None
-    if pages == 0:
-        raise PositionError("The PDF has no pages.")
-    return data, pages
-
-
 @transaction.atomic
 def attachment_add(
     *, position: Position, actor: User, title: str, upload: UploadedFile
@@ -507,18 +472,16 @@ def attachment_add(
     if not title:
         raise PositionError("Enter a title for the document.")
     check_plain({"The title": title})
-    data, pages = _check_pdf(upload)
-    from django.core.files.base import ContentFile
-
+    pdf = check_pdf(upload, error=PositionError)
     attachment = Attachment(
         position=position,
         title=title,
-        sha256=hashlib.sha256(data).hexdigest(),
-        size=len(data),
-        pages=pages,
+        sha256=pdf.sha256,
+        size=pdf.size,
+        pages=pdf.pages,
         uploaded_by=actor,
     )
-    attachment.file.save(f"{attachment.sha256[:16]}.pdf", ContentFile(data), save=False)
+    attachment.file.save(f"{pdf.sha256[:16]}.pdf", ContentFile(pdf.data), save=False)
     attachment.save()
     audit.record(
         event="position.evidence_added",

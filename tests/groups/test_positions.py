@@ -422,9 +422,9 @@ def test_uploads_that_are_not_readable_pdfs_are_refused(cast, position, media, d
     assert not any(media.rglob("*.pdf"))
 
 
-def test_uploads_over_the_size_limit_are_refused(cast, position, media, monkeypatch):
-    monkeypatch.setattr(position_services, "MAX_PDF_BYTES", 100)
-    with refused("^The file must be smaller than 20 MB"):
+def test_uploads_over_the_size_limit_are_refused(cast, position, media, settings):
+    settings.ICSVOICE_MAX_PDF_BYTES = 100
+    with refused("^The file must be smaller than 100 bytes"):
         services.attachment_add(
             position=position, actor=cast.gp_lead, title="Evidence", upload=_upload(_pdf())
         )

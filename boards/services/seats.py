@@ -1,4 +1,4 @@
-"""Every write on the board side. Each writes its audit event in its transaction."""
+"""Board seats: seating and unseating people, and appointing the GP representative."""
 
 from __future__ import annotations
 
@@ -8,13 +8,13 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q
 
 from boards.models import Board, BoardSeat
+from boards.services.common import BoardError
 from groups.models import today
 from icsvoice import audit
-from icsvoice.errors import DomainError
 from icsvoice.models import User
 
 
-class SeatError(DomainError):
+class SeatError(BoardError):
     pass
 
 

@@ -1,4 +1,4 @@
-"""The ICS board side: boards and their seats. Meetings and agendas come later."""
+"""Boards and their seats."""
 
 from __future__ import annotations
 
@@ -17,6 +17,15 @@ class Board(models.Model):
     slug = models.SlugField(max_length=80, unique=True)
     quorum = models.PositiveIntegerField(
         default=6, help_text="Members who must be present for the board to be quorate."
+    )
+    quorum_rule = models.CharField(
+        max_length=500,
+        blank=True,
+        help_text="The board's own quorum rule as its constitution words it, shown at meetings.",
+    )
+    papers_due_days = models.PositiveSmallIntegerField(
+        default=7,
+        help_text="Papers uploaded later than this many days before a meeting are marked late.",
     )
 
     class Meta:
