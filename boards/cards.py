@@ -2,20 +2,9 @@
 
 from __future__ import annotations
 
-from icsvoice.models import User
-from icsvoice.registry import CardItem, HomeCard, register_home_card
-
-
-def briefs_waiting(user: User) -> list[CardItem]:
-    return []  # filled in when briefs land
-
-
-def agendas_to_publish(user: User) -> list[CardItem]:
-    return []  # filled in when meetings and agendas land
-
-
-def responses_overdue(user: User) -> list[CardItem]:
-    return []  # filled in when board responses land
+from boards.selectors.briefs import briefs_waiting_card, responses_overdue_card
+from boards.selectors.meetings import agendas_to_publish_card
+from icsvoice.registry import HomeCard, register_home_card
 
 
 def register() -> None:
@@ -24,7 +13,7 @@ def register() -> None:
             key="briefs_waiting",
             title="Briefs waiting for you",
             for_roles=frozenset({"board_gp_representative"}),
-            items=briefs_waiting,
+            items=briefs_waiting_card,
             order=30,
             empty="No briefs are waiting. Positions your leadership group agrees arrive here.",
         )
@@ -34,7 +23,7 @@ def register() -> None:
             key="agendas_to_publish",
             title="Agendas to publish",
             for_roles=frozenset({"board_secretary"}),
-            items=agendas_to_publish,
+            items=agendas_to_publish_card,
             order=40,
             empty="No agendas are waiting to be published.",
         )
@@ -44,7 +33,7 @@ def register() -> None:
             key="responses_overdue",
             title="Board responses overdue",
             for_roles=frozenset({"board_secretary", "board_gp_representative", "ics_reviewer"}),
-            items=responses_overdue,
+            items=responses_overdue_card,
             order=50,
             empty="No board responses to primary care positions are overdue.",
         )
