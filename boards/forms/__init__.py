@@ -1,0 +1,1 @@
+"""Board side forms, one module per part."""
