@@ -26,7 +26,7 @@ from boards.models import (
 from boards.services.common import seat_roles
 from groups.models import Position
 from icsvoice.models import User
-from icsvoice.registry import has_role, ics_ids_for
+from icsvoice.registry import has_role, ics_ids_for, is_site_admin
 
 READERS = "Only members of this board and ICS staff reviewers can see this."
 SECRETARY = "Only this board's secretary can do this."
@@ -34,6 +34,7 @@ M = TypeVar("M", bound=Model)
 
 REPRESENTATIVE = "Only this board's GP representative can do this."
 CHAIR = "Only this board's chair can do this."
+SEAT_MANAGERS = "Only this board's secretary or a site administrator can change its seats."
 
 
 def _in_users_ics(user: User, board: Board | None, what: str) -> Board:
@@ -178,18 +179,6 @@ def agreed_position_for_gp_representative(
     return position
 
 
-def appointment_for_reader(*, user: User, appointment_id: int) -> Appointment:
-    appointment = _on_board(user, Appointment, appointment_id, "appointment")
-    _require_reader(user, appointment.board)
-    return appointment
-
-
-def appointment_for_secretary(*, user: User, appointment_id: int) -> Appointment:
-    appointment = _on_board(user, Appointment, appointment_id, "appointment")
-    _require(user, appointment.board, BoardSeat.Role.SECRETARY, SECRETARY)
-    return appointment
-
-
 def nomination_for_chair(*, user: User, nomination_id: int) -> Nomination:
     nomination = (
         Nomination.objects.select_related("appointment__board__ics", "nominee", "practice")
@@ -203,7 +192,56 @@ def nomination_for_chair(*, user: User, nomination_id: int) -> Nomination:
     return nomination
 
 
-def seat_for_secretary(*, user: User, seat_id: int) -> BoardSeat:
-    seat = _on_board(user, BoardSeat, seat_id, "seat", "user")
-    _require(user, seat.board, BoardSeat.Role.SECRETARY, SECRETARY)
+def _manager_may(user: User, board: Board) -> None:
+    if is_site_admin(user):
+        return
+    _in_users_ics(user, board, "board")
+    _require(user, board, BoardSeat.Role.SECRETARY, SEAT_MANAGERS)
+
+
+def may_manage_seats(user: User, board: Board) -> bool:
+    return is_site_admin(user) or BoardSeat.Role.SECRETARY in seat_roles(user, board)
+
+
+def board_for_seat_reader(*, user: User, board_id: int) -> Board:
+    """The board's readers, and site administrators (who run every ICS's installation)."""
+    board = Board.objects.select_related("ics").filter(pk=board_id).first()
+    if board is not None and is_site_admin(user):
+        return board
+    board = _in_users_ics(user, board, "board")
+    _require_reader(user, board)
+    return board
+
+
+def board_for_seat_manager(*, user: User, board_id: int) -> Board:
+    board = Board.objects.select_related("ics").filter(pk=board_id).first()
+    if board is None:
+        raise Http404("No such board.")
+    _manager_may(user, board)
+    return board
+
+
+def seat_for_manager(*, user: User, seat_id: int) -> BoardSeat:
+    seat = BoardSeat.objects.select_related("board__ics", "user").filter(pk=seat_id).first()
+    if seat is None:
+        raise Http404("No such seat.")
+    _manager_may(user, seat.board)
     return seat
+
+
+def appointment_for_seat_reader(*, user: User, appointment_id: int) -> Appointment:
+    appointment = Appointment.objects.select_related("board__ics").filter(pk=appointment_id).first()
+    if appointment is None:
+        raise Http404("No such appointment.")
+    if not is_site_admin(user):
+        _in_users_ics(user, appointment.board, "appointment")
+        _require_reader(user, appointment.board)
+    return appointment
+
+
+def appointment_for_manager(*, user: User, appointment_id: int) -> Appointment:
+    appointment = Appointment.objects.select_related("board__ics").filter(pk=appointment_id).first()
+    if appointment is None:
+        raise Http404("No such appointment.")
+    _manager_may(user, appointment.board)
+    return appointment

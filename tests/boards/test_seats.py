@@ -37,7 +37,6 @@ def test_a_new_representative_after_the_last_one_ends(cast):
         seat=current,
         ends_on=dt.date(2026, 3, 31),
         actor=cast.secretary,
-        actor_role="board_secretary",
     )
     newcomer = UserFactory(full_name="Dr New Rep")
     seat = seat_add(
@@ -46,7 +45,6 @@ def test_a_new_representative_after_the_last_one_ends(cast):
         role=BoardSeat.Role.GP_REPRESENTATIVE,
         starts_on=dt.date(2026, 4, 1),
         actor=cast.secretary,
-        actor_role="board_secretary",
     )
     events = list(
         AuditEvent.objects.filter(event__startswith="board.seat_").values_list("event", "role")
