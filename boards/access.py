@@ -106,7 +106,7 @@ def is_chair(user: User, board: Board) -> bool:
 
 
 def _on_board(user: User, model: type[M], pk: int, what: str, *related: str) -> M:
-    obj = model.objects.select_related("board__ics", *related).filter(pk=pk).first()
+    obj = model._default_manager.select_related("board__ics", *related).filter(pk=pk).first()
     if obj is None:
         raise Http404(f"No such {what}.")
     _in_users_ics(user, obj.board, what)  # type: ignore[attr-defined]
@@ -114,7 +114,7 @@ def _on_board(user: User, model: type[M], pk: int, what: str, *related: str) -> 
 
 
 def _meeting_thing(user: User, model: type[M], pk: int, what: str) -> M:
-    obj = model.objects.select_related("meeting__board__ics").filter(pk=pk).first()
+    obj = model._default_manager.select_related("meeting__board__ics").filter(pk=pk).first()
     if obj is None:
         raise Http404(f"No such {what}.")
     _in_users_ics(user, obj.meeting.board, what)  # type: ignore[attr-defined]

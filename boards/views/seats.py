@@ -217,7 +217,7 @@ def nomination_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = act(
         request, lambda: services.appointment_approve(nomination=nomination, actor=request.user)
     )
-    if appointment is not None:
+    if appointment is not None and appointment.seat is not None:
         messages.success(
             request,
             f"{nomination.nominee.get_full_name()} is the board's GP representative from "
