@@ -12,6 +12,7 @@ from django.db import transaction
 
 from boards.models import Board, BoardSeat
 from boards.services import seat_add
+from boards.services.boards import board_create
 from groups.models import (
     ICS,
     PCN,
@@ -185,14 +186,17 @@ class Command(BaseCommand):
         if not group.positions.exists():
             self._positions(group, chair, leads)
 
-        board, _ = Board.objects.get_or_create(
-            slug="northfield-rivermouth-icb",
-            defaults={
-                "ics": ics,
-                "name": "Northfield and Rivermouth Integrated Care Board",
-                "quorum": 8,
-            },
-        )
+        board = Board.objects.filter(slug="northfield-rivermouth-icb").first()
+        if board is None:
+            board = board_create(
+                ics=ics,
+                name="Northfield and Rivermouth Integrated Care Board",
+                slug="northfield-rivermouth-icb",
+                quorum=8,
+                quorum_rule="Eight members, including the chair or a non-executive member, "
+                "one executive member and one partner member.",
+                actor=admin,
+            )
         board_chair, _ = self._person("board.chair", "Margaret Whitfield")
         rep, _ = self._person("gp.rep", "Dr Tom Ashworth")
         secretary, _ = self._person("secretary", "Sara Lindqvist")
