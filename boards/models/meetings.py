@@ -37,6 +37,8 @@ class Meeting(models.Model):
     location = models.CharField(max_length=300, blank=True)
     online_url = models.URLField("online joining link", max_length=500, blank=True)
     state = models.CharField(max_length=10, choices=State.choices, default=State.SCHEDULED)
+    cancel_reason = models.TextField(blank=True, help_text="Why the meeting was cancelled.")
+    cancelled_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
@@ -50,10 +52,19 @@ class Meeting(models.Model):
                 condition=Q(ends_at__isnull=True) | Q(ends_at__gt=models.F("starts_at")),
                 name="boards_meeting_ends_after_start",
             ),
+            models.CheckConstraint(
+                condition=Q(state="scheduled")
+                | (~Q(cancel_reason="") & Q(cancelled_at__isnull=False)),
+                name="boards_meeting_cancelled_has_reason",
+            ),
         ]
 
     def __str__(self) -> str:
         return f"{self.title}, {timezone.localtime(self.starts_at):%-d %B %Y}"
+
+    @property
+    def is_cancelled(self) -> bool:
+        return self.state == self.State.CANCELLED
 
 
 class AgendaVersion(models.Model):
