@@ -43,7 +43,14 @@ class SessionLifetimeMiddleware:
 class RequireTwoFactorMiddleware:
     """Sends anyone signed in without an authenticator app to set one up first."""
 
-    ALLOWED_PREFIXES = ("/accounts/", "/static/", "/healthz", "/accessibility/", "/privacy/")
+    ALLOWED_PREFIXES = (
+        "/accounts/",
+        "/static/",
+        "/healthz",
+        "/accessibility/",
+        "/privacy/",
+        "/public/",
+    )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:
         self.get_response = get_response
