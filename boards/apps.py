@@ -8,7 +8,9 @@ class BoardsConfig(AppConfig):
     def ready(self) -> None:
         from boards import cards
         from boards.selectors import role_grants
-        from icsvoice.registry import register_role_provider
+        from boards.selectors.briefs import position_journey_steps
+        from icsvoice.registry import register_position_journey, register_role_provider
 
         register_role_provider(role_grants)
+        register_position_journey(position_journey_steps)
         cards.register()

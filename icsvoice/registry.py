@@ -7,9 +7,10 @@ the ICS scoping know about groups and boards while importing neither.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -106,3 +107,32 @@ def home_cards_for(user: User | AnonymousUser) -> list[tuple[HomeCard, list[Card
         for card in sorted(_home_cards.values(), key=lambda c: (c.order, c.key))
         if card.for_roles & codes
     ]
+
+
+# --- A position's journey beyond its group ----------------------------------------------------
+
+
+@dataclass(frozen=True)
+class JourneyStep:
+    """One thing that happened to an agreed position outside its group (routed to a board,
+    the representative's account, the board's response), for the position's page."""
+
+    label: str
+    when: dt.date | dt.datetime | None
+    text: str = ""
+    url: str = ""
+
+
+JourneyProvider = Callable[[Any], list[JourneyStep]]
+_journey_providers: list[JourneyProvider] = []
+
+
+def register_position_journey(provider: JourneyProvider) -> None:
+    if provider not in _journey_providers:
+        _journey_providers.append(provider)
+
+
+def position_journey(position: Any) -> list[JourneyStep]:
+    """Every registered app's steps for a position, in the order the apps registered; each
+    provider returns its own steps oldest first, in a query or two however many."""
+    return [step for provider in _journey_providers for step in provider(position)]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -10,7 +11,8 @@ from django.core.management.commands import flush
 from django.db import connection
 
 from boards.models import Board, BoardSeat
-from groups.models import ICS, GroupMembership, LeadershipGroup
+from groups import services as group_services
+from groups.models import ICS, GroupMembership, LeadershipGroup, Position
 from icsvoice import audit
 from icsvoice.models import User
 from tests import factories
@@ -150,3 +152,36 @@ def cast(db) -> Cast:
         other_group=other_group,
         other_board=other_board,
     )
+
+
+@pytest.fixture
+def make_agreed(cast) -> Callable[..., Position]:
+    """Makes a position of the cast's group and takes it through a real vote to agreed."""
+
+    def make(title: str = "Same-day access hubs in every place", group=None) -> Position:
+        group = group or cast.group
+        author = cast.gp_lead if group == cast.group else cast.outsider
+        position = group_services.position_draft(
+            group=group,
+            actor=author,
+            title=title,
+            summary="Pool same-day demand across PCNs.",
+            ask="Fund one same-day access hub per place from July 2027.",
+        )
+        chair = group.memberships.filter(role="chair").first()
+        opener = chair.user if chair else author
+        vote = group_services.vote_open(position=position, actor=opener)
+        voters = [m.user for m in group.memberships.select_related("user")]
+        for voter in voters:
+            group_services.vote_cast(vote=vote, voter=voter, choice="for")
+        group_services.vote_close(vote=vote, actor=opener)
+        position.refresh_from_db()
+        assert position.state == Position.State.AGREED
+        return position
+
+    return make
+
+
+@pytest.fixture
+def agreed(make_agreed) -> Position:
+    return make_agreed()

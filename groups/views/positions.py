@@ -26,6 +26,7 @@ from groups.models import VERSION_FIELDS, Position
 from groups.services.common import position_url
 from groups.views.common import act, attempt, posted, posted_files
 from icsvoice.http import AuthedRequest
+from icsvoice.registry import position_journey
 
 GET_POST = require_http_methods(["GET", "POST"])
 
@@ -74,6 +75,7 @@ def _render_detail(
             "comment_form": comment_form or CommentForm(),
             "form": comment_form,
             "editable": position.state in services.positions.EDITABLE,
+            "journey": position_journey(position),
         },
     )
 

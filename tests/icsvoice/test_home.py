@@ -57,7 +57,7 @@ def test_home_page_queries_stay_flat_as_roles_grow(client, cast, django_assert_m
 
     sign_in(client, cast.gp_rep)
     client.get(reverse("home"))
-    with django_assert_max_num_queries(12) as few:
+    with django_assert_max_num_queries(14) as few:
         client.get(reverse("home"))
     for _ in range(6):
         group = LeadershipGroupFactory(ics=cast.ics)
