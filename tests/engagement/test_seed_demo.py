@@ -1,3 +1,4 @@
+import pytest
 from django.core.management import call_command
 from django.db.models import Count
 from django.urls import reverse
@@ -27,6 +28,12 @@ def _snapshot():
     }
 
 
+@pytest.fixture(autouse=True)
+def _private_media(settings, tmp_path):
+    """The demo's board paper is written under a throwaway media folder."""
+    settings.MEDIA_ROOT = tmp_path
+
+
 def test_seed_demo_builds_the_fictional_ics(db, capsys):
     call_command("seed_demo")
     assert "Demo data: created." in capsys.readouterr().out
@@ -47,6 +54,14 @@ def test_seed_demo_builds_the_fictional_ics(db, capsys):
     assert ics.reviewers.current().count() == 1
     states = sorted(group.positions.values_list("state", flat=True))
     assert states == ["agreed", "draft", "voting"]
+    held, coming = board.meetings.order_by("starts_at")
+    assert held.attendance.filter(counts_for_quorum=True).count() >= board.quorum
+    assert held.minutes.state == "draft"
+    published = coming.agendas.get(state="published")
+    tabled = published.items.get(brief__isnull=False)
+    assert tabled.brief.position.state == "agreed"
+    assert published.items.filter(part="private").count() == 1
+    assert coming.papers.get().pages == 3
     assert audit.verify().ok
 
 

@@ -8,10 +8,15 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
 from django.core.management.base import BaseCommand, CommandParser
+from django.core.files.uploadedfile import SimpleUploadedFile
 from django.db import transaction
+from django.utils import timezone
 
 from boards.models import Board, BoardSeat
 from boards.services import seat_add
+from boards.models import Part, Purpose
+from boards.selectors import conduct as conduct_selectors
+from boards.services import briefs, conduct, meetings
 from boards.services.boards import board_create
 from groups.models import (
     ICS,
@@ -80,6 +85,20 @@ BOARD_MEMBERS = [
     ("Lena Fischer", "Director of Primary Care"),
 ]
 START = dt.date(2025, 4, 1)
+
+
+def _demo_pdf(pages: int) -> bytes:
+    """A small real PDF for the demo's board paper."""
+    import io
+
+    from pypdf import PdfWriter
+
+    writer = PdfWriter()
+    for _ in range(pages):
+        writer.add_blank_page(width=595, height=842)
+    out = io.BytesIO()
+    writer.write(out)
+    return out.getvalue()
 
 
 def _email(local: str) -> str:
@@ -227,7 +246,126 @@ class Command(BaseCommand):
         reviewer, _ = self._person("reviewer", "Nadia Brooks")
         if not ics.reviewers.filter(user=reviewer, ends_on__isnull=True).exists():
             reviewer_add(ics_id=ics.pk, user=reviewer, actor=admin)
+        if not board.meetings.exists():
+            agreed = group.positions.filter(state=Position.State.AGREED).first()
+            self._board_business(board, secretary, rep, agreed)
         return created
+
+    def _board_business(
+        self, board: Board, secretary: User, rep: User, agreed: Position | None
+    ) -> None:
+        """A meeting held six weeks ago (agenda, register, decision, action, draft minutes)
+        and one in three weeks, where the GP representative has tabled the agreed position:
+        its published agenda has a public part with a paper and a confidential item."""
+        today = timezone.localdate()
+
+        def at(days: int, hour: int) -> dt.datetime:
+            day = today + dt.timedelta(days=days)
+            return timezone.make_aware(dt.datetime(day.year, day.month, day.day, hour))
+
+        place = "Rivermouth Civic Centre, Harbour Street"
+        held = meetings.meeting_schedule(
+            board=board,
+            title="Board meeting in public",
+            starts_at=at(-42, 10),
+            ends_at=at(-42, 13),
+            location=place,
+            actor=secretary,
+        )
+        opening = meetings.agenda_item_add(
+            meeting=held,
+            title="Welcome, apologies and declarations of interest",
+            duration_minutes=5,
+            purpose=Purpose.INFORMATION,
+            presenter="Margaret Whitfield, Chair",
+            actor=secretary,
+        )
+        winter = meetings.agenda_item_add(
+            meeting=held,
+            title="Winter resilience plan 2026/27",
+            duration_minutes=30,
+            purpose=Purpose.DECISION,
+            presenter="Chief Operating Officer",
+            actor=secretary,
+        )
+        meetings.agenda_publish(meeting=held, actor=secretary)
+        holders = conduct_selectors.seat_holders(board, conduct_selectors.meeting_day(held))
+        conduct.attendance_record(
+            meeting=held,
+            statuses={
+                user_id: ("apologies" if n == 3 else "present")
+                for n, user_id in enumerate(sorted(holders))
+            },
+            actor=secretary,
+        )
+        conduct.decision_record(
+            meeting=held,
+            item_key=winter.key,
+            text="The board approved the winter resilience plan.",
+            actor=secretary,
+        )
+        conduct.action_add(
+            meeting=held,
+            item_key=winter.key,
+            description="Report winter same-day demand by place to the next meeting.",
+            owner=rep,
+            due_on=today + dt.timedelta(days=14),
+            actor=secretary,
+        )
+        conduct.minutes_draft(
+            meeting=held,
+            public_text="The chair welcomed members. No interests were declared on "
+            f"item {opening.order}.\n\nThe board approved the winter resilience plan.",
+            private_text="",
+            actor=secretary,
+        )
+
+        coming = meetings.meeting_schedule(
+            board=board,
+            title="Board meeting in public",
+            starts_at=at(21, 10),
+            ends_at=at(21, 13),
+            location=place,
+            online_url="https://meet.example.nhs.uk/northfield-rivermouth-board",
+            actor=secretary,
+        )
+        meetings.agenda_item_add(
+            meeting=coming,
+            title="Minutes of the last meeting and action log",
+            duration_minutes=10,
+            purpose=Purpose.DECISION,
+            presenter="Margaret Whitfield, Chair",
+            actor=secretary,
+        )
+        finance = meetings.agenda_item_add(
+            meeting=coming,
+            title="Finance report: month 7",
+            duration_minutes=20,
+            purpose=Purpose.ASSURANCE,
+            presenter="Chief Finance Officer",
+            actor=secretary,
+        )
+        if agreed is not None:
+            brief = briefs.brief_table(board=board, position=agreed, meeting=coming, actor=rep)
+            meetings.agenda_add_brief(meeting=coming, brief=brief, actor=secretary)
+        meetings.agenda_item_add(
+            meeting=coming,
+            title="Community services procurement",
+            duration_minutes=20,
+            purpose=Purpose.DECISION,
+            part=Part.PRIVATE,
+            presenter="Director of Strategy",
+            confidential_reason="Commercially sensitive until the contract is awarded.",
+            review_on=today + dt.timedelta(days=120),
+            actor=secretary,
+        )
+        meetings.paper_add(
+            item=finance,
+            title="Finance report, month 7",
+            upload=SimpleUploadedFile("finance.pdf", _demo_pdf(pages=3), "application/pdf"),
+            actor=secretary,
+        )
+        meetings.agenda_publish(meeting=coming, actor=secretary)
 
     def _positions(self, group: LeadershipGroup, chair: User, leads: list[User]) -> None:
         """Three positions at three stages: a draft under debate, a vote open, one agreed."""
