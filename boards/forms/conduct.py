@@ -113,7 +113,7 @@ class DeclarationForm(NHSForm):
         error_messages={"required": "Say whether they withdrew from the item"},
     )
     chair_note = text(
-        "Why did the chair allow them to stay?",
+        "If they stayed, why did the chair allow it?",
         max_length=2000,
         rows=3,
         required=False,
@@ -128,13 +128,8 @@ class DeclarationForm(NHSForm):
         person.choices = [("", "Choose a person")] + [(p.pk, p.get_full_name()) for p in people]
         item: Any = self.fields["item"]
         item.choices = _item_choices(items, "Choose an item")
-        self.helper.layout = Layout(
-            "person",
-            "item",
-            "category",
-            "interest",
-            Field("withdrew", conditional={"no": "chair_note"}),
-        )
+        # No conditional reveal for the chair's note: nhsuk-frontend marks the revealing
+        # radio aria-expanded, which axe refuses on a radio (aria-allowed-attr).
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -9,4 +9,11 @@
 import { initAll } from "./nhsuk-frontend.min.js";
 
 document.body.classList.add("js-enabled", "nhsuk-frontend-supported");
+
+// File inputs stay native: the drop zone nhsuk-frontend 10 builds over them names its button
+// with text it does not show, which axe refuses (label-content-name-mismatch, WCAG 2.5.3).
+// The native input keeps its own <label>, hint and error message.
+for (const upload of document.querySelectorAll('[data-module="nhsuk-file-upload"]')) {
+  upload.removeAttribute("data-module");
+}
 initAll();
