@@ -90,7 +90,10 @@ def test_navigation_shows_what_each_role_may_use(client, cast):
     assert _nav(client.get(reverse("home"))) == ["Home", "Positions"]
     client.logout()
     sign_in(client, cast.secretary)
-    assert _nav(client.get(reverse("home"))) == ["Home"]
+    assert _nav(client.get(reverse("home"))) == ["Home", "Boards"]
+    client.logout()
+    sign_in(client, cast.gp_rep)
+    assert _nav(client.get(reverse("home"))) == ["Home", "Positions", "Boards"]
 
     admin = UserFactory(is_staff=True, is_superuser=True)
     client.logout()
