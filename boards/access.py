@@ -15,6 +15,8 @@ from django.http import Http404
 
 from boards.models import (
     Action,
+    AgendaItem,
+    AgendaVersion,
     Appointment,
     Board,
     BoardSeat,
@@ -134,8 +136,20 @@ def meeting_for_secretary(*, user: User, meeting_id: int) -> Meeting:
 
 
 def paper_for_reader(*, user: User, paper_id: int) -> Paper:
+    """A paper, for the board's readers. A draft agenda is the secretary's alone until it is
+    published, so a paper whose item is on no published (or superseded) version is a 404
+    for every other reader, as the draft itself is."""
     paper = _meeting_thing(user, Paper, paper_id, "paper")
-    _require_reader(user, paper.meeting.board)
+    board = paper.meeting.board
+    _require_reader(user, board)
+    if not is_secretary(user, board):
+        published = AgendaItem.objects.filter(
+            version__meeting_id=paper.meeting_id,
+            version__state__in=(AgendaVersion.State.PUBLISHED, AgendaVersion.State.SUPERSEDED),
+            key=paper.item_key,
+        )
+        if not published.exists():
+            raise Http404("No such paper.")
     return paper
 
 

@@ -145,8 +145,10 @@ def published_agenda(meeting: Meeting) -> PublicAgenda | None:
     public_keys = [i.key for i in items if i.part == Part.PUBLIC]
     papers: dict[str, list[Paper]] = defaultdict(list)
     if public_keys:
-        for paper in Paper.objects.filter(meeting=meeting, item_key__in=public_keys).order_by(
-            "uploaded_at", "pk"
+        for paper in (
+            Paper.objects.filter(meeting=meeting, item_key__in=public_keys)
+            .exclude(_private_in_draft())
+            .order_by("uploaded_at", "pk")
         ):
             papers[str(paper.item_key)].append(paper)
     public: list[PublicRow] = []
@@ -168,9 +170,24 @@ def published_agenda(meeting: Meeting) -> PublicAgenda | None:
     )
 
 
+def _private_in_draft() -> Exists:
+    """The paper's item is in the private part of the meeting's draft: the secretary has
+    taken it into private, and papers added for it since are confidential, so none of the
+    item's papers are shown even before the draft is published."""
+    return Exists(
+        AgendaItem.objects.filter(
+            version__meeting=OuterRef("meeting"),
+            version__state=AgendaVersion.State.DRAFT,
+            part=Part.PRIVATE,
+            key=OuterRef("item_key"),
+        )
+    )
+
+
 def public_paper(pk: int) -> Paper | None:
     """The paper, if its item is in the public part of its meeting's current published
-    agenda; None for every other paper (private, draft only, superseded, or no such paper),
+    agenda (and not taken into private by the draft); None for every other paper (private,
+    draft only, superseded, or no such paper),
     so the public cannot tell them apart. One query."""
     return (
         Paper.objects.filter(pk=pk)
@@ -184,6 +201,7 @@ def public_paper(pk: int) -> Paper | None:
                 )
             )
         )
+        .exclude(_private_in_draft())
         .first()
     )
 

@@ -47,7 +47,12 @@ def board_create(
     actor: User | None,
 ) -> Board:
     _check(actor, name, quorum_rule, quorum, papers_due_days)
-    slug = slugify(slug or name)[:80]
+    slug = slugify(slug or name)[:80].strip("-")
+    if not slug:
+        raise BoardError(
+            "The board's name needs letters or digits to make its web address: enter the "
+            "name, or a web address, with some."
+        )
     try:
         with transaction.atomic():
             board = Board.objects.create(

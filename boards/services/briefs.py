@@ -281,6 +281,8 @@ def response_record(
     if meeting is not None:
         if meeting.board_id != board.pk:
             raise BriefError("Choose a meeting of this board.")
+        if meeting.state != Meeting.State.SCHEDULED:
+            raise BriefError("That meeting was cancelled: choose the meeting that responded.")
         if meeting.starts_at > timezone.now():
             raise BriefError("Choose a meeting that has taken place, or none.")
     deferred = kind == BoardResponse.Kind.DEFERRED

@@ -120,6 +120,8 @@ def test_papers_follow_the_item_into_new_versions(cast, item, media):
 
 def test_readers_download_the_paper_as_an_attachment(client, cast, item, media):
     paper = _add(item, cast.secretary)
+    # Readers other than the secretary see papers once the agenda they are on is published.
+    services.agenda_publish(meeting=item.version.meeting, actor=cast.secretary)
     for reader in (cast.secretary, cast.board_member, cast.gp_rep, cast.reviewer):
         sign_in(client, reader)
         response = client.get(reverse("boards:paper-download", args=[paper.pk]))

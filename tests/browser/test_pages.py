@@ -45,7 +45,11 @@ def test_home_for_each_role(visitor, cast, role):
     for title in HOME_CARDS[role]:
         assert any(heading.startswith(title) for heading in headings), (role, headings)
     navigation = visitor.page.locator(".nhsuk-header__navigation-list a").all_inner_texts()
-    expected = ["Home"] if role == "secretary" else ["Home", "Positions"]
+    expected = {
+        "secretary": ["Home", "Boards"],
+        "gp_rep": ["Home", "Positions", "Boards"],
+        "reviewer": ["Home", "Positions", "Boards"],
+    }.get(role, ["Home", "Positions"])
     assert [item.strip() for item in navigation] == expected
     if role == "chair":
         card = visitor.page.locator("#card-terms_due_for_review")

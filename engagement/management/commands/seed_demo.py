@@ -7,16 +7,14 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.hashers import make_password
-from django.core.management.base import BaseCommand, CommandParser
 from django.core.files.uploadedfile import SimpleUploadedFile
+from django.core.management.base import BaseCommand, CommandParser
 from django.db import transaction
 from django.utils import timezone
 
-from boards.models import Board, BoardSeat
-from boards.services import seat_add
-from boards.models import Part, Purpose
+from boards.models import Board, BoardSeat, Part, Purpose
 from boards.selectors import conduct as conduct_selectors
-from boards.services import briefs, conduct, meetings
+from boards.services import briefs, conduct, meetings, seat_add
 from boards.services.boards import board_create
 from groups.models import (
     ICS,
