@@ -16,6 +16,7 @@ from boards.forms.briefs import AccountForm, DueDateForm, ResponseForm, RouteFor
 from boards.models import Board, BoardResponse, Brief
 from boards.selectors import briefs as selectors
 from boards.services import briefs as services
+from boards.views.common import form_page
 from groups.forms.common import NHSForm
 from groups.views.common import attempt, posted
 from icsvoice.http import AuthedRequest
@@ -79,21 +80,18 @@ def brief_route(request: AuthedRequest, board_id: int, position_id: int) -> Http
         if brief is not None:
             messages.success(request, done)
             return redirect("boards:brief-detail", brief.pk)
-    label, url = _queue_link(board)
-    return render(
+    return form_page(
         request,
-        "boards/brief_route.html",
-        {
-            "board": board,
-            "position": position,
-            "version": position.current_version,
-            "group": position.group,
-            "vote": selectors.agreed_vote(position.current_version_id),
-            "meetings": meetings,
-            "form": form,
-            "parent_label": label,
-            "parent_url": url,
-        },
+        form,
+        board=board,
+        heading=f"Route “{position.title}”",
+        button="Record route",
+        back=_queue_link(board),
+        template="boards/brief_route.html",
+        position=position,
+        version=position.current_version,
+        vote=selectors.agreed_vote(position.current_version_id),
+        meetings=meetings,
     )
 
 
@@ -239,20 +237,17 @@ def _form_page(
     button: str,
     template: str,
 ) -> HttpResponse:
-    label, url = _brief_link(brief)
-    return render(
+    return form_page(
         request,
-        template,
-        {
-            "board": brief.board,
-            "brief": brief,
-            "version": brief.version,
-            "form": form,
-            "heading": heading,
-            "button": button,
-            "parent_label": label,
-            "parent_url": url,
-        },
+        form,
+        board=brief.board,
+        heading=heading,
+        button=button,
+        back=_brief_link(brief),
+        caption=brief.version.title,
+        template=template,
+        brief=brief,
+        version=brief.version,
     )
 
 

@@ -27,6 +27,7 @@ from boards.forms.conduct import (
 from boards.models import Action, Meeting, Minutes
 from boards.selectors import conduct as selectors
 from boards.services import conduct as services
+from boards.views.common import form_page
 from groups.forms.common import NHSForm
 from groups.views.common import attempt, posted
 from icsvoice.http import AuthedRequest
@@ -449,20 +450,19 @@ def _form_page(
 ) -> HttpResponse:
     """One layout for every form about a meeting's record; `refusal` replaces the form with
     the reason it cannot be used now."""
-    context = _meeting_context(request, meeting)
-    context.update(
-        {
-            "form": form,
-            "heading": heading,
-            "lede": lede,
-            "button": button,
-            "parent_label": back[0],
-            "parent_url": back[1],
-            "refusal": refusal or empty,
-            "wide": wide,
-        }
+    return form_page(
+        request,
+        form,
+        board=meeting.board,
+        heading=heading,
+        button=button,
+        back=back,
+        caption=str(meeting),
+        lede=lede,
+        refusal=refusal or empty,
+        wide=wide,
+        meeting=meeting,
     )
-    return render(request, "boards/conduct_form.html", context)
 
 
 urlpatterns = [

@@ -23,6 +23,7 @@ from boards.models import AgendaItem, AgendaVersion, Board, Meeting, Part
 from boards.selectors import meetings as selectors
 from boards.selectors.conduct import conduct_summary
 from boards.services import meetings as services
+from boards.views.common import form_page
 from groups.forms.common import NHSForm
 from groups.views.common import act, attempt, posted, posted_files
 from icsvoice.http import AuthedRequest
@@ -65,21 +66,17 @@ def _form_page(
     multipart: bool = False,
 ) -> HttpResponse:
     """One layout for every meeting, agenda and paper form."""
-    return render(
+    return form_page(
         request,
-        "boards/meeting_form.html",
-        {
-            "board": board,
-            "form": form,
-            "heading": heading,
-            "caption": caption or board.name,
-            "lede": lede,
-            "button": button,
-            "warning": warning,
-            "multipart": multipart,
-            "parent_label": parent_label,
-            "parent_url": parent_url,
-        },
+        form,
+        board=board,
+        heading=heading,
+        button=button,
+        back=(parent_label, parent_url),
+        caption=caption,
+        lede=lede,
+        warning=warning,
+        multipart=multipart,
     )
 
 

@@ -15,6 +15,7 @@ from boards import access
 from boards.forms.seats import AppointmentForm, CancelForm, NominationForm, SeatEndForm, SeatForm
 from boards.models import Appointment, Board, BoardSeat
 from boards.services import seats as services
+from boards.views.common import form_page
 from groups.forms.common import NHSForm
 from groups.models import today
 from groups.views.common import act, attempt, posted
@@ -264,25 +265,23 @@ def _form_page(
     appointment: Appointment | None = None,
     warning: bool = False,
 ) -> HttpResponse:
-    """One layout for every seat and appointment form."""
+    """Seat forms go back to the seats page; appointment forms to their appointment."""
     if appointment is not None:
-        back_label = "GP representative appointment"
-        back_url = reverse("boards:appointment-detail", args=[appointment.pk])
+        back = (
+            "GP representative appointment",
+            reverse("boards:appointment-detail", args=[appointment.pk]),
+        )
     else:
-        back_label, back_url = "Seats", reverse("boards:seat-list", args=[board.pk])
-    return render(
+        back = ("Seats", reverse("boards:seat-list", args=[board.pk]))
+    return form_page(
         request,
-        "boards/seat_form.html",
-        {
-            "board": board,
-            "form": form,
-            "heading": heading,
-            "lede": lede,
-            "button": button,
-            "warning": warning,
-            "parent_label": back_label,
-            "parent_url": back_url,
-        },
+        form,
+        board=board,
+        heading=heading,
+        lede=lede,
+        button=button,
+        back=back,
+        warning=warning,
     )
 
 
