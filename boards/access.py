@@ -25,18 +25,13 @@ from boards.models import (
     Nomination,
     Paper,
 )
-from boards.services.common import seat_roles
+from boards.services.common import ONLY, SEAT_MANAGERS_ONLY, may_manage_seats, seat_roles
 from groups.models import Position
 from icsvoice.models import User
 from icsvoice.registry import has_role, ics_ids_for, is_site_admin
 
 READERS = "Only members of this board and ICS staff reviewers can see this."
-SECRETARY = "Only this board's secretary can do this."
 M = TypeVar("M", bound=Model)
-
-REPRESENTATIVE = "Only this board's GP representative can do this."
-CHAIR = "Only this board's chair can do this."
-SEAT_MANAGERS = "Only this board's secretary or a site administrator can change its seats."
 
 
 def _in_users_ics(user: User, board: Board | None, what: str) -> Board:
@@ -54,9 +49,10 @@ def _may_read(user: User, board: Board) -> bool:
     return bool(seat_roles(user, board)) or has_role(user, "ics_reviewer", ics_id=board.ics_id)
 
 
-def _require(user: User, board: Board, role: str, message: str) -> None:
+def _require(user: User, board: Board, role: str) -> None:
+    """The services' seat rule (boards.services.common.ONLY), as a 403."""
     if role not in seat_roles(user, board):
-        raise PermissionDenied(message)
+        raise PermissionDenied(ONLY[role])
 
 
 def _require_reader(user: User, board: Board) -> None:
@@ -76,28 +72,18 @@ def board_for_reader(*, user: User, board_id: int) -> Board:
 
 def board_for_secretary(*, user: User, board_id: int) -> Board:
     board = _board(user, board_id)
-    _require(user, board, BoardSeat.Role.SECRETARY, SECRETARY)
+    _require(user, board, BoardSeat.Role.SECRETARY)
     return board
 
 
 def board_for_gp_representative(*, user: User, board_id: int) -> Board:
     board = _board(user, board_id)
-    _require(user, board, BoardSeat.Role.GP_REPRESENTATIVE, REPRESENTATIVE)
-    return board
-
-
-def board_for_chair(*, user: User, board_id: int) -> Board:
-    board = _board(user, board_id)
-    _require(user, board, BoardSeat.Role.CHAIR, CHAIR)
+    _require(user, board, BoardSeat.Role.GP_REPRESENTATIVE)
     return board
 
 
 def is_secretary(user: User, board: Board) -> bool:
     return BoardSeat.Role.SECRETARY in seat_roles(user, board)
-
-
-def is_gp_representative(user: User, board: Board) -> bool:
-    return BoardSeat.Role.GP_REPRESENTATIVE in seat_roles(user, board)
 
 
 def is_chair(user: User, board: Board) -> bool:
@@ -131,7 +117,7 @@ def meeting_for_reader(*, user: User, meeting_id: int) -> Meeting:
 
 def meeting_for_secretary(*, user: User, meeting_id: int) -> Meeting:
     meeting = _on_board(user, Meeting, meeting_id, "meeting")
-    _require(user, meeting.board, BoardSeat.Role.SECRETARY, SECRETARY)
+    _require(user, meeting.board, BoardSeat.Role.SECRETARY)
     return meeting
 
 
@@ -141,8 +127,10 @@ def paper_for_reader(*, user: User, paper_id: int) -> Paper:
     for every other reader, as the draft itself is."""
     paper = _meeting_thing(user, Paper, paper_id, "paper")
     board = paper.meeting.board
-    _require_reader(user, board)
-    if not is_secretary(user, board):
+    roles = seat_roles(user, board)
+    if not roles and not has_role(user, "ics_reviewer", ics_id=board.ics_id):
+        raise PermissionDenied(READERS)
+    if BoardSeat.Role.SECRETARY not in roles:
         published = AgendaItem.objects.filter(
             version__meeting_id=paper.meeting_id,
             version__state__in=(AgendaVersion.State.PUBLISHED, AgendaVersion.State.SUPERSEDED),
@@ -155,7 +143,7 @@ def paper_for_reader(*, user: User, paper_id: int) -> Paper:
 
 def action_for_secretary(*, user: User, action_id: int) -> Action:
     action = _meeting_thing(user, Action, action_id, "action")
-    _require(user, action.meeting.board, BoardSeat.Role.SECRETARY, SECRETARY)
+    _require(user, action.meeting.board, BoardSeat.Role.SECRETARY)
     return action
 
 
@@ -167,13 +155,13 @@ def brief_for_reader(*, user: User, brief_id: int) -> Brief:
 
 def brief_for_gp_representative(*, user: User, brief_id: int) -> Brief:
     brief = _on_board(user, Brief, brief_id, "brief", "position__group", "version")
-    _require(user, brief.board, BoardSeat.Role.GP_REPRESENTATIVE, REPRESENTATIVE)
+    _require(user, brief.board, BoardSeat.Role.GP_REPRESENTATIVE)
     return brief
 
 
 def brief_for_secretary(*, user: User, brief_id: int) -> Brief:
     brief = _on_board(user, Brief, brief_id, "brief", "position__group", "version")
-    _require(user, brief.board, BoardSeat.Role.SECRETARY, SECRETARY)
+    _require(user, brief.board, BoardSeat.Role.SECRETARY)
     return brief
 
 
@@ -182,7 +170,7 @@ def agreed_position_for_gp_representative(
 ) -> Position:
     """An agreed position of the board's own ICS, for its representative to route. Another
     ICS's position, or one not agreed, is not there to be tabled: 404."""
-    _require(user, board, BoardSeat.Role.GP_REPRESENTATIVE, REPRESENTATIVE)
+    _require(user, board, BoardSeat.Role.GP_REPRESENTATIVE)
     position = (
         Position.objects.select_related("group", "current_version")
         .filter(pk=position_id, group__ics_id=board.ics_id, state=Position.State.AGREED)
@@ -202,19 +190,15 @@ def nomination_for_chair(*, user: User, nomination_id: int) -> Nomination:
     if nomination is None:
         raise Http404("No such nomination.")
     _in_users_ics(user, nomination.appointment.board, "nomination")
-    _require(user, nomination.appointment.board, BoardSeat.Role.CHAIR, CHAIR)
+    _require(user, nomination.appointment.board, BoardSeat.Role.CHAIR)
     return nomination
 
 
 def _manager_may(user: User, board: Board) -> None:
-    if is_site_admin(user):
-        return
-    _in_users_ics(user, board, "board")
-    _require(user, board, BoardSeat.Role.SECRETARY, SEAT_MANAGERS)
-
-
-def may_manage_seats(user: User, board: Board) -> bool:
-    return is_site_admin(user) or BoardSeat.Role.SECRETARY in seat_roles(user, board)
+    if not is_site_admin(user):
+        _in_users_ics(user, board, "board")
+    if not may_manage_seats(user, board):
+        raise PermissionDenied(SEAT_MANAGERS_ONLY)
 
 
 def board_for_seat_reader(*, user: User, board_id: int) -> Board:

@@ -3,6 +3,7 @@ items in a public and a private part, and the papers attached to items."""
 
 from __future__ import annotations
 
+import datetime as dt
 import uuid
 
 from django.conf import settings
@@ -65,6 +66,20 @@ class Meeting(models.Model):
     @property
     def is_cancelled(self) -> bool:
         return self.state == self.State.CANCELLED
+
+    @property
+    def has_started(self) -> bool:
+        return self.starts_at <= timezone.now()
+
+    @property
+    def day(self) -> dt.date:
+        """The meeting's date in the UK."""
+        return timezone.localdate(self.starts_at)
+
+    @property
+    def is_upcoming(self) -> bool:
+        """Scheduled and not started yet."""
+        return not self.is_cancelled and not self.has_started
 
 
 class AgendaVersion(models.Model):

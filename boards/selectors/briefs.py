@@ -101,7 +101,8 @@ class BriefRow:
             self.brief.is_tabled
             and not self.brief.account
             and meeting is not None
-            and meeting.starts_at <= timezone.now()
+            and meeting.has_started
+            and not meeting.is_cancelled
         )
 
 
@@ -197,12 +198,7 @@ class BriefPage:
     def may_account(self) -> bool:
         brief = self.brief
         meeting = brief.requested_meeting
-        upcoming = (
-            meeting is not None
-            and meeting.state == Meeting.State.SCHEDULED
-            and meeting.starts_at > timezone.now()
-        )
-        return self.is_gp_representative and not upcoming
+        return self.is_gp_representative and not (meeting is not None and meeting.is_upcoming)
 
     @property
     def may_respond(self) -> bool:

@@ -38,14 +38,6 @@ ROLE_ORDER = {
 }
 
 
-def meeting_day(meeting: Meeting) -> dt.date:
-    return timezone.localdate(meeting.starts_at)
-
-
-def has_started(meeting: Meeting) -> bool:
-    return meeting.starts_at <= timezone.now()
-
-
 # --- The meeting's items ---------------------------------------------------------------------
 
 
@@ -159,7 +151,7 @@ class Register:
 def register(meeting: Meeting) -> Register:
     """The board's seat holders on the meeting day with what was recorded for each, the
     others recorded in attendance, and the quorum. Two queries."""
-    holders = seat_holders(meeting.board, meeting_day(meeting))
+    holders = seat_holders(meeting.board, meeting.day)
     rows = {
         a.person_id: a for a in Attendance.objects.filter(meeting=meeting).select_related("person")
     }

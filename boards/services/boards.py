@@ -4,10 +4,12 @@ deadline for papers) as the ICB's constitution sets them. Rules are data, not co
 from __future__ import annotations
 
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.text import slugify
 
 from boards.models import Board
 from boards.services.common import BoardError
+from boards.services.meetings import papers_mark_late
 from groups.models import ICS
 from icsvoice import audit
 from icsvoice.models import User
@@ -97,6 +99,9 @@ def board_update(
     board.refresh_from_db()
     after = {field: getattr(board, field) for field in RULES}
     changed = {k: [before[k], after[k]] for k in RULES if before[k] != after[k]}
+    if "papers_due_days" in changed:
+        for meeting in board.meetings.filter(starts_at__gt=timezone.now()):
+            papers_mark_late(meeting)
     if changed:
         audit.record(
             event="board.rules_changed",

@@ -15,7 +15,12 @@ from django.urls import reverse
 from django.utils import timezone
 
 from boards.models import Board, BoardResponse, BoardSeat, Brief, Meeting
-from boards.services.common import BoardError, require_gp_representative, require_secretary
+from boards.services.common import (
+    BoardError,
+    require_gp_representative,
+    require_secretary,
+    seat_holder_ids,
+)
 from groups.models import Position, today
 from groups.services.common import member_ids
 from icsvoice import audit
@@ -42,12 +47,6 @@ def brief_url(brief: Brief) -> str:
     return reverse("boards:brief-detail", args=[brief.pk])
 
 
-def _seat_holders(board: Board, role: str) -> list[int]:
-    return list(
-        BoardSeat.objects.current().filter(board=board, role=role).values_list("user_id", flat=True)
-    )
-
-
 def _routable(board: Board, position: Position) -> None:
     if position.group.ics_id != board.ics_id:
         raise BriefError("Only agreed positions of this board's own ICS can be routed to it.")
@@ -67,10 +66,6 @@ def _create(board: Board, **fields: object) -> Brief:
         raise BriefError(ALREADY_ROUTED.format(board=board)) from None
 
 
-def meeting_date(meeting: Meeting) -> dt.date:
-    return timezone.localdate(meeting.starts_at)
-
-
 def response_due_after(meeting: Meeting) -> dt.date:
     """The start date of the board's next scheduled meeting after this one, or this
     meeting's date plus DEFAULT_RESPONSE_DAYS when none is scheduled yet."""
@@ -86,7 +81,7 @@ def response_due_after(meeting: Meeting) -> dt.date:
     )
     if following is not None:
         return timezone.localdate(following)
-    return meeting_date(meeting) + dt.timedelta(days=DEFAULT_RESPONSE_DAYS)
+    return meeting.day + dt.timedelta(days=DEFAULT_RESPONSE_DAYS)
 
 
 def _reason(reason: str, label: str, missing: str) -> str:
@@ -110,9 +105,9 @@ def brief_table(*, board: Board, position: Position, meeting: Meeting | None, ac
         raise BriefError("Choose the meeting to table it for.")
     if meeting.board_id != board.pk:
         raise BriefError("Choose a meeting of this board.")
-    if meeting.state != Meeting.State.SCHEDULED:
+    if meeting.is_cancelled:
         raise BriefError("That meeting has been cancelled. Choose another.")
-    if meeting.starts_at <= timezone.now():
+    if meeting.has_started:
         raise BriefError("Choose a meeting that has not happened yet.")
     due = response_due_after(meeting)
     brief = _create(
@@ -138,11 +133,11 @@ def brief_table(*, board: Board, position: Position, meeting: Meeting | None, ac
             "response_due_on": due,
         },
     )
-    when = meeting_date(meeting)
+    when = meeting.day
     notify(
         kind="board.agenda_requested",
         obj=brief,
-        recipients=_seat_holders(board, BoardSeat.Role.SECRETARY),
+        recipients=seat_holder_ids(board, BoardSeat.Role.SECRETARY),
         subject=f"Agenda request for {when:%-d %B %Y}: {position.title}",
         body=f"{actor.get_full_name()}, the GP representative, asks to table the primary care "
         f"position \u201c{position.title}\u201d at {meeting.title} on {when:%-d %B %Y}. "
@@ -203,14 +198,10 @@ def brief_account_record(*, brief: Brief, account: str, actor: User) -> Brief:
     check_plain({"Your account": account})
     locked = Brief.objects.select_for_update().get(pk=brief.pk)
     meeting = locked.requested_meeting
-    if (
-        meeting is not None
-        and meeting.state == Meeting.State.SCHEDULED
-        and meeting.starts_at > timezone.now()
-    ):
+    if meeting is not None and meeting.is_upcoming:
         raise BriefError(
             f"You can record your account once the meeting on "
-            f"{meeting_date(meeting):%-d %B %Y} has taken place."
+            f"{meeting.day:%-d %B %Y} has taken place."
         )
     if account == locked.account:
         raise BriefError("Your account is unchanged.")
@@ -281,9 +272,9 @@ def response_record(
     if meeting is not None:
         if meeting.board_id != board.pk:
             raise BriefError("Choose a meeting of this board.")
-        if meeting.state != Meeting.State.SCHEDULED:
+        if meeting.is_cancelled:
             raise BriefError("That meeting was cancelled: choose the meeting that responded.")
-        if meeting.starts_at > timezone.now():
+        if not meeting.has_started:
             raise BriefError("Choose a meeting that has taken place, or none.")
     deferred = kind == BoardResponse.Kind.DEFERRED
     if deferred:
@@ -321,7 +312,7 @@ def response_record(
     if deferred:
         assert due_on is not None
         body += f" A response is now due by {due_on:%-d %B %Y}."
-    recipients = set(_seat_holders(board, BoardSeat.Role.GP_REPRESENTATIVE))
+    recipients = seat_holder_ids(board, BoardSeat.Role.GP_REPRESENTATIVE)
     recipients |= set(member_ids(position.group))
     notify(
         kind="board.response_recorded",

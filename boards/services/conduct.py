@@ -15,14 +15,13 @@ from django.utils import timezone
 from boards.models import (
     Action,
     Attendance,
-    BoardSeat,
     Decision,
     Meeting,
     MeetingDeclaration,
     Minutes,
 )
 from boards.selectors import conduct as selectors
-from boards.services.common import BoardError, require_secretary
+from boards.services.common import BoardError, require_secretary, seat_holder_ids
 from groups.models import today
 from icsvoice import audit
 from icsvoice.models import User
@@ -41,12 +40,12 @@ class ConductError(BoardError):
 
 
 def _not_cancelled(meeting: Meeting) -> None:
-    if meeting.state == Meeting.State.CANCELLED:
+    if meeting.is_cancelled:
         raise ConductError("This meeting was cancelled, so nothing can be recorded for it.")
 
 
 def _started(meeting: Meeting, what: str) -> None:
-    if not selectors.has_started(meeting):
+    if not meeting.has_started:
         raise ConductError(f"{what} once the meeting has started.")
 
 
@@ -77,7 +76,7 @@ def attendance_record(
     board = meeting.board
     role = require_secretary(actor, board)
     _not_cancelled(meeting)
-    holders = selectors.seat_holders(board, selectors.meeting_day(meeting))
+    holders = selectors.seat_holders(board, meeting.day)
     statuses = {int(k): v for k, v in statuses.items()}
     strangers = set(statuses) - set(holders)
     if strangers:
@@ -141,7 +140,7 @@ def attendee_add(*, meeting: Meeting, person: User, role: str = "", actor: User)
     _not_cancelled(meeting)
     role = role.strip()
     check_plain({"Their role": role})
-    if person.pk in selectors.seat_holders(board, selectors.meeting_day(meeting)):
+    if person.pk in seat_holder_ids(board, on=meeting.day):
         raise ConductError(
             f"{person.get_full_name()} holds a seat on the board: record them in the register."
         )
@@ -174,7 +173,7 @@ def attendee_add(*, meeting: Meeting, person: User, role: str = "", actor: User)
 
 
 def _may_declare(meeting: Meeting, person: User) -> bool:
-    if person.pk in selectors.seat_holders(meeting.board, selectors.meeting_day(meeting)):
+    if person.pk in seat_holder_ids(meeting.board, on=meeting.day):
         return True
     return Attendance.objects.filter(
         meeting=meeting, person=person, status=Attendance.Status.IN_ATTENDANCE
@@ -305,11 +304,11 @@ def action_add(
     if not description:
         raise ConductError("Enter what the action is.")
     check_plain({"The action": description})
-    if not BoardSeat.objects.current().filter(board=board, user=owner).exists():
+    if owner.pk not in seat_holder_ids(board):
         raise ConductError(
             f"The owner must hold a seat on the board: {owner.get_full_name()} does not."
         )
-    if due_on < selectors.meeting_day(meeting):
+    if due_on < meeting.day:
         raise ConductError("The due date must be on or after the day of the meeting.")
     action = Action.objects.create(
         meeting=meeting,
@@ -455,9 +454,9 @@ def minutes_approve(*, minutes: Minutes, at_meeting: Meeting, actor: User) -> Mi
         raise ConductError("Minutes are approved at a meeting of the same board.")
     if at_meeting.starts_at <= meeting.starts_at:
         raise ConductError("Minutes are approved at a later meeting than the one they record.")
-    if at_meeting.state == Meeting.State.CANCELLED:
+    if at_meeting.is_cancelled:
         raise ConductError("That meeting was cancelled: choose the meeting that approved them.")
-    if not selectors.has_started(at_meeting):
+    if not at_meeting.has_started:
         raise ConductError(
             "Record the approval at or after the meeting that approves them: that meeting "
             "has not started yet."
@@ -480,11 +479,10 @@ def minutes_approve(*, minutes: Minutes, at_meeting: Meeting, actor: User) -> Mi
         ics_id=board.ics_id,
         payload={"meeting": meeting.pk, "approved_at_meeting": at_meeting.pk},
     )
-    holders = selectors.seat_holders(board, today())
     notify(
         kind="board.minutes_approved",
         obj=minutes,
-        recipients=holders.keys(),
+        recipients=seat_holder_ids(board),
         subject=f"Minutes approved: {meeting}",
         body=(
             f"{board} approved the minutes of {meeting} at {at_meeting}. "

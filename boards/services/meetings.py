@@ -15,7 +15,7 @@ from typing import Any
 from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
-from django.db.models import Max
+from django.db.models import Case, Max, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 
@@ -23,14 +23,13 @@ from boards.models import (
     AgendaItem,
     AgendaVersion,
     Board,
-    BoardSeat,
     Brief,
     Meeting,
     Paper,
     Part,
     Purpose,
 )
-from boards.services.common import BoardError, require_secretary
+from boards.services.common import BoardError, require_secretary, seat_holder_ids
 from icsvoice import audit
 from icsvoice.models import User
 from icsvoice.notifications import notify
@@ -70,7 +69,7 @@ def _lock_meeting(meeting: Meeting) -> Meeting:
 
 
 def _require_scheduled(meeting: Meeting) -> None:
-    if meeting.state == Meeting.State.CANCELLED:
+    if meeting.is_cancelled:
         raise BoardError("This meeting has been cancelled, so it cannot be changed.")
 
 
@@ -170,10 +169,6 @@ def _record(
     )
 
 
-def _seat_holders(board: Board) -> set[int]:
-    return set(BoardSeat.objects.current().filter(board=board).values_list("user_id", flat=True))
-
-
 # --- Meetings --------------------------------------------------------------------------------
 
 
@@ -228,6 +223,8 @@ def meeting_change(
         raise BoardError("Nothing has changed.")
     Meeting.objects.filter(pk=meeting.pk).update(**changed)
     meeting.refresh_from_db()
+    if "starts_at" in changed:
+        papers_mark_late(meeting)
     _record(
         "meeting_changed",
         actor=actor,
@@ -264,7 +261,7 @@ def meeting_cancel(*, meeting: Meeting, reason: str, actor: User) -> Meeting:
     notify(
         kind="board.meeting_cancelled",
         obj=meeting,
-        recipients=_seat_holders(meeting.board),
+        recipients=seat_holder_ids(meeting.board),
         subject=f"Cancelled: {meeting}",
         body=f"{meeting} is cancelled. {reason}",
         url=meeting_url(meeting),
@@ -563,7 +560,7 @@ def agenda_publish(*, meeting: Meeting, change_note: str = "", actor: User) -> A
     notify(
         kind="board.agenda_published",
         obj=meeting,
-        recipients=_seat_holders(meeting.board),
+        recipients=seat_holder_ids(meeting.board),
         version=draft.number,
         subject=(f"Agenda published: {meeting}" if first else f"Agenda changed: {meeting}"),
         body=(
@@ -627,6 +624,13 @@ def agenda_version_start(*, meeting: Meeting, actor: User) -> AgendaVersion:
 def papers_due_at(meeting: Meeting) -> dt.datetime:
     """Papers uploaded after this moment are late."""
     return meeting.starts_at - dt.timedelta(days=meeting.board.papers_due_days)
+
+
+def papers_mark_late(meeting: Meeting) -> None:
+    """Marks the meeting's papers late or on time against its deadline now: called when the
+    meeting moves or the board changes its deadline, in that change's transaction."""
+    late = Q(uploaded_at__gt=papers_due_at(meeting))
+    meeting.papers.update(is_late=Case(When(late, then=Value(True)), default=Value(False)))
 
 
 @transaction.atomic

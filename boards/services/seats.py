@@ -11,7 +11,12 @@ from django.db.models import Q
 from django.utils import timezone
 
 from boards.models import Appointment, Board, BoardSeat, Nomination
-from boards.services.common import BoardError, require_chair, seat_roles
+from boards.services.common import (
+    SEAT_MANAGERS_ONLY,
+    BoardError,
+    may_manage_seats,
+    require_chair,
+)
 from groups.models import Practice, today
 from icsvoice import audit
 from icsvoice.audit import SYSTEM_ROLE
@@ -19,8 +24,6 @@ from icsvoice.models import User
 from icsvoice.notifications import notify
 from icsvoice.registry import is_site_admin
 from icsvoice.text import check_plain
-
-MANAGERS_ONLY = "Only this board's secretary or a site administrator can change its seats."
 
 
 class SeatError(BoardError):
@@ -32,11 +35,9 @@ def _manager_role(actor: User | None, board: Board) -> str:
     for imports and the demo, with no actor)."""
     if actor is None:
         return SYSTEM_ROLE
-    if is_site_admin(actor):
-        return "site_admin"
-    if BoardSeat.Role.SECRETARY in seat_roles(actor, board):
-        return "board_secretary"
-    raise SeatError(MANAGERS_ONLY)
+    if not may_manage_seats(actor, board):
+        raise SeatError(SEAT_MANAGERS_ONLY)
+    return "site_admin" if is_site_admin(actor) else "board_secretary"
 
 
 def _lock(board: Board) -> Board:

@@ -199,7 +199,7 @@ def meeting_decisions(request: AuthedRequest, pk: int) -> HttpResponse:
             records=records,
             decision_count=len(decided),
             log=selectors.action_rows(actions, titles),
-            started=selectors.has_started(meeting),
+            started=meeting.has_started,
         ),
     )
 
@@ -230,7 +230,7 @@ def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
         button="Record decision",
         back=("Decisions and actions", reverse("boards:meeting-decisions", args=[meeting.pk])),
         refusal=""
-        if selectors.has_started(meeting)
+        if meeting.has_started
         else "You can record decisions once the meeting has started.",
     )
 
@@ -331,7 +331,7 @@ def minutes_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     return render(
         request,
         "boards/minutes_detail.html",
-        _meeting_context(request, meeting, record=record, started=selectors.has_started(meeting)),
+        _meeting_context(request, meeting, record=record, started=meeting.has_started),
     )
 
 
@@ -389,7 +389,7 @@ def minutes_edit(request: AuthedRequest, pk: int) -> HttpResponse:
 def _minutes_refusal(meeting: Meeting, minutes: Minutes | None) -> str:
     if minutes is not None and minutes.state == Minutes.State.APPROVED:
         return "These minutes have been approved, so they cannot be changed."
-    if not selectors.has_started(meeting):
+    if not meeting.has_started:
         return "You can draft the minutes once the meeting has started."
     return ""
 

@@ -43,9 +43,7 @@ P, A, X = "present", "apologies", "absent"
 
 
 def everyone(meeting, status: str = P) -> dict[int, str]:
-    return dict.fromkeys(
-        selectors.seat_holders(meeting.board, selectors.meeting_day(meeting)), status
-    )
+    return dict.fromkeys(selectors.seat_holders(meeting.board, meeting.day), status)
 
 
 # --- Attendance --------------------------------------------------------------------------------

@@ -363,9 +363,7 @@ def _grow(cast, meeting, n: int) -> None:
     """n more seat holders, each present with a declaration, a decision and an action."""
     keys = item_keys(meeting)
     members = seat_members(cast.board, n)
-    statuses = dict.fromkeys(
-        selectors.seat_holders(cast.board, selectors.meeting_day(meeting)), "present"
-    )
+    statuses = dict.fromkeys(selectors.seat_holders(cast.board, meeting.day), "present")
     services.attendance_record(meeting=meeting, statuses=statuses, actor=cast.secretary)
     for number, member in enumerate(members):
         key = keys[number % len(keys)]

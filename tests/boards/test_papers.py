@@ -65,6 +65,33 @@ def test_the_deadline_is_the_board_s_own(cast, media):
     assert _add(item, cast.secretary).is_late
 
 
+def test_moving_the_meeting_or_the_deadline_marks_papers_afresh(cast, media, admin_user):
+    meeting = schedule(cast.board, cast.secretary, days=21)
+    paper = _add(add_item(meeting, cast.secretary), cast.secretary)
+    assert not paper.is_late
+    services.meeting_change(
+        meeting=meeting,
+        title=meeting.title,
+        starts_at=timezone.now() + dt.timedelta(days=3),
+        location=meeting.location,
+        actor=cast.secretary,
+    )
+    paper.refresh_from_db()
+    assert paper.is_late  # the meeting came forward past the paper's upload
+    from boards.services.boards import board_update
+
+    board_update(
+        board=cast.board,
+        name=cast.board.name,
+        quorum=cast.board.quorum,
+        quorum_rule=cast.board.quorum_rule,
+        papers_due_days=1,
+        actor=admin_user,
+    )
+    paper.refresh_from_db()
+    assert not paper.is_late  # a shorter deadline makes it on time again
+
+
 @pytest.mark.parametrize(
     ("upload", "match"),
     [

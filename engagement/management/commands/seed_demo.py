@@ -287,7 +287,7 @@ class Command(BaseCommand):
             actor=secretary,
         )
         meetings.agenda_publish(meeting=held, actor=secretary)
-        holders = conduct_selectors.seat_holders(board, conduct_selectors.meeting_day(held))
+        holders = conduct_selectors.seat_holders(board, held.day)
         conduct.attendance_record(
             meeting=held,
             statuses={
