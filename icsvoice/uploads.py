@@ -22,7 +22,7 @@ def max_pdf_bytes() -> int:
 def size_text(size: int) -> str:
     """A byte count as people say it: '20 MB', '512 KB', '300 bytes'."""
     if size >= 1024 * 1024:
-        return f"{size / (1024 * 1024):g} MB" if size % (1024 * 1024) else f"{size // 1048576} MB"
+        return f"{size / (1024 * 1024):g} MB"
     if size >= 1024:
         return f"{size // 1024} KB"
     return f"{size} bytes"
@@ -56,11 +56,8 @@ def check_pdf(upload: UploadedFile, *, error: type[DomainError] = DomainError) -
         raise error("The file must be a PDF: this one is not.")
     try:
         reader = PdfReader(io.BytesIO(data))
-        if reader.is_encrypted:
-            raise error("The PDF is password-protected: upload a copy without a password.")
-        pages = len(reader.pages)
-    except DomainError:
-        raise
+        encrypted = reader.is_encrypted
+        pages = 0 if encrypted else len(reader.pages)
     except (
         PyPdfError,
         RecursionError,
@@ -72,6 +69,8 @@ def check_pdf(upload: UploadedFile, *, error: type[DomainError] = DomainError) -
         OSError,
     ):
         raise error("The PDF is damaged and cannot be read: upload another copy.") from None
+    if encrypted:
+        raise error("The PDF is password-protected: upload a copy without a password.")
     if pages == 0:
         raise error("The PDF has no pages.")
     return CheckedPDF(data=data, pages=pages, sha256=hashlib.sha256(data).hexdigest())

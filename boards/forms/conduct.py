@@ -79,11 +79,17 @@ class DeclarationForm(NHSForm):
         label="Who declared the interest?",
         help_text="A member of the board, or someone recorded in attendance.",
         coerce=int,
-        error_messages={"required": "Choose who declared the interest"},
+        error_messages={
+            "required": "Choose who declared the interest",
+            "invalid_choice": "Choose a member of the board or someone in attendance",
+        },
     )
     item = forms.ChoiceField(
         label="On which agenda item?",
-        error_messages={"required": "Choose the agenda item"},
+        error_messages={
+            "required": "Choose the agenda item",
+            "invalid_choice": "Choose one of the items on this meeting's agenda",
+        },
     )
     category = forms.ChoiceField(
         label="What kind of interest?",
@@ -139,7 +145,11 @@ class DeclarationForm(NHSForm):
 
 
 class DecisionForm(NHSForm):
-    item = forms.ChoiceField(label="On which agenda item? (optional)", required=False)
+    item = forms.ChoiceField(
+        label="On which agenda item? (optional)",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the items on this meeting's agenda"},
+    )
     text = text(
         "What did the board decide?",
         max_length=5000,
@@ -164,14 +174,21 @@ class ActionForm(NHSForm):
         label="Who owns it?",
         help_text="A member of the board.",
         coerce=int,
-        error_messages={"required": "Choose who owns the action"},
+        error_messages={
+            "required": "Choose who owns the action",
+            "invalid_choice": "Choose a member of the board",
+        },
     )
     due_on = DateField(
         label="When is it due?",
         help_text="For example, 15 5 2027",
         error_messages={"required": "Enter the date the action is due"},
     )
-    item = forms.ChoiceField(label="From which agenda item? (optional)", required=False)
+    item = forms.ChoiceField(
+        label="From which agenda item? (optional)",
+        required=False,
+        error_messages={"invalid_choice": "Choose one of the items on this meeting's agenda"},
+    )
 
     def __init__(
         self, *args: Any, owners: list[User], items: list[AgendaItem], **kwargs: Any
@@ -218,7 +235,10 @@ class ApproveForm(NHSForm):
         help_text="A later meeting of this board that has started.",
         coerce=int,
         widget=forms.RadioSelect,
-        error_messages={"required": "Choose the meeting that approved the minutes"},
+        error_messages={
+            "required": "Choose the meeting that approved the minutes",
+            "invalid_choice": "Choose a later meeting of this board that has started",
+        },
     )
 
     def __init__(self, *args: Any, meetings: list[Meeting], **kwargs: Any) -> None:

@@ -22,7 +22,7 @@ from boards.services.common import (
     seat_holder_ids,
 )
 from groups.models import Position, today
-from groups.services.common import member_ids
+from groups.services.common import member_ids, position_url
 from icsvoice import audit
 from icsvoice.models import User
 from icsvoice.notifications import notify
@@ -32,7 +32,6 @@ from icsvoice.text import check_plain
 # meeting it was tabled for: about the gap between two board meetings.
 DEFAULT_RESPONSE_DAYS = 56
 OTHER_ROUTES = frozenset(Brief.Route.values) - {Brief.Route.TABLED}
-FINAL_KINDS = frozenset(BoardResponse.Kind.values) - {BoardResponse.Kind.DEFERRED}
 MAX_REASON = 3000
 MAX_ACCOUNT = 10000
 
@@ -320,7 +319,7 @@ def response_record(
         recipients=recipients,
         subject=f"Board response: {position.title}: {label}",
         body=body,
-        url=reverse("groups:position-detail", args=[position.pk]),
+        url=position_url(position),
         exclude=actor,
     )
     return response

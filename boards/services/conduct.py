@@ -402,6 +402,9 @@ def minutes_draft(
                 drafted_by=actor,
             )
     except IntegrityError:
+        approved = Minutes.objects.filter(meeting=meeting, state=Minutes.State.APPROVED).exists()
+        if approved:
+            raise ConductError("This meeting's minutes are approved and cannot change.") from None
         raise ConductError("This meeting already has draft minutes: edit those.") from None
     audit.record(
         event="board.minutes_drafted",

@@ -10,7 +10,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.urls import NoReverseMatch, path, reverse
+from django.urls import path, reverse
 from django.views.decorators.http import require_GET, require_http_methods
 
 from boards import access
@@ -34,11 +34,7 @@ from icsvoice.http import AuthedRequest
 
 
 def meeting_url(meeting: Meeting) -> str:
-    """The meeting's own page (another part builds it); the register until it exists."""
-    try:
-        return reverse("boards:meeting-detail", args=[meeting.pk])
-    except NoReverseMatch:  # pragma: no cover - only while the meetings part is missing
-        return reverse("boards:meeting-attendance", args=[meeting.pk])
+    return reverse("boards:meeting-detail", args=[meeting.pk])
 
 
 def _meeting_context(request: AuthedRequest, meeting: Meeting, **extra: Any) -> dict[str, Any]:
@@ -90,7 +86,7 @@ def meeting_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
 def attendance_add(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = access.meeting_for_secretary(user=request.user, meeting_id=pk)
     form = AttendeeForm(posted(request))
-    if request.method == "POST" and form.is_valid() and form.cleaned_data["person"] is not None:
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         attendance = attempt(
             form,

@@ -235,7 +235,6 @@ def agenda_edit(request: AuthedRequest, pk: int) -> HttpResponse:
             "meeting": meeting,
             "page": page,
             "requests": selectors.agenda_requests(meeting),
-            "publish_form": PublishForm(needs_note=page.published is not None),
             "parent_label": meeting.title,
             "parent_url": _detail(meeting),
         },

@@ -64,7 +64,7 @@ def seat_list(request: AuthedRequest, board_id: int) -> HttpResponse:
 def seat_add(request: AuthedRequest, board_id: int) -> HttpResponse:
     board = access.board_for_seat_manager(user=request.user, board_id=board_id)
     form = SeatForm(posted(request), initial={"starts_on": today()})
-    if request.method == "POST" and form.is_valid() and form.cleaned_data["user"] is not None:
+    if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         seat = attempt(
             form,
@@ -183,23 +183,22 @@ def nomination_add(request: AuthedRequest, pk: int) -> HttpResponse:
     form = NominationForm(posted(request), ics_id=appointment.board.ics_id)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        if data["practice"] is not None and data["nominee"] is not None:
-            nomination = attempt(
-                form,
-                lambda: services.nomination_add(
-                    appointment=appointment,
-                    practice=data["practice"],
-                    nominee=data["nominee"],
-                    statement=data["statement"],
-                    actor=request.user,
-                ),
+        nomination = attempt(
+            form,
+            lambda: services.nomination_add(
+                appointment=appointment,
+                practice=data["practice"],
+                nominee=data["nominee"],
+                statement=data["statement"],
+                actor=request.user,
+            ),
+        )
+        if nomination is not None:
+            messages.success(
+                request,
+                f"{nomination.practice.name} nominates {nomination.nominee.get_full_name()}.",
             )
-            if nomination is not None:
-                messages.success(
-                    request,
-                    f"{nomination.practice.name} nominates {nomination.nominee.get_full_name()}.",
-                )
-                return redirect("boards:appointment-detail", appointment.pk)
+            return redirect("boards:appointment-detail", appointment.pk)
     return _form_page(
         request,
         form,

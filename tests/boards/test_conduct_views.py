@@ -209,6 +209,27 @@ def test_the_secretary_records_declarations_and_a_stay_needs_the_chairs_reason(
     assert body.index("2. Item 2") < body.index("Partner in a bidding practice")
 
 
+def test_a_stale_person_or_item_gets_a_plain_message_and_changes_nothing(client, cast, meeting):
+    sign_in(client, cast.secretary)
+    before = board_fingerprint()
+    body = page(
+        client.post(
+            reverse("boards:declaration-add", args=[meeting.pk]),
+            {
+                "person": cast.outsider.pk,
+                "item": "00000000-0000-0000-0000-000000000000",
+                "category": "financial",
+                "interest": "Partner in a bidding practice",
+                "withdrew": "yes",
+            },
+        )
+    )
+    assert "Choose a member of the board or someone in attendance" in body
+    assert "Choose one of the items on this meeting&#x27;s agenda" in body
+    assert "Select a valid choice" not in body
+    assert board_fingerprint() == before
+
+
 def test_the_secretary_records_a_decision_and_an_action_then_marks_it_done(client, cast, meeting):
     sign_in(client, cast.secretary)
     key = item_keys(meeting)[0]
