@@ -5,7 +5,6 @@ representative who must see nothing of ICS A."""
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
 import pytest
@@ -13,10 +12,9 @@ from django.utils import timezone
 
 from boards.models import BoardSeat, Brief, Meeting
 from boards.services import briefs as services
-from icsvoice.errors import DomainError
 from icsvoice.models import AuditEvent
 from tests import factories as f
-from tests.boards.checks import board_fingerprint
+from tests.boards.checks import board_fingerprint, refused  # noqa: F401 (shared)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -76,16 +74,6 @@ def board_state() -> dict:
     state = board_fingerprint()
     state["audit"] = AuditEvent.objects.filter(event__startswith="board.").count()
     return state
-
-
-@contextmanager
-def refused(match: str):
-    """The block raises a DomainError whose message matches, and no board row, audit
-    event or outbox row changed."""
-    before = board_fingerprint()
-    with pytest.raises(DomainError, match=match):
-        yield
-    assert board_fingerprint() == before
 
 
 @pytest.fixture

@@ -2,8 +2,12 @@
 
 from __future__ import annotations
 
+from contextlib import contextmanager
+
+import pytest
 from django.apps import apps
 
+from icsvoice.errors import DomainError
 from icsvoice.models import AuditEvent, OutboxMessage
 
 
@@ -16,3 +20,14 @@ def board_fingerprint() -> dict:
     snapshot["audit"] = AuditEvent.objects.count()
     snapshot["outbox"] = OutboxMessage.objects.count()
     return snapshot
+
+
+@contextmanager
+def refused(match: str):
+    """The block raises a refusal (a BoardError, or the plain-text check's DomainError)
+    whose message matches, and nothing changed: no row of any board model, no audit event,
+    no outbox row."""
+    before = board_fingerprint()
+    with pytest.raises(DomainError, match=match):
+        yield
+    assert board_fingerprint() == before

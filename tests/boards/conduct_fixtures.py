@@ -5,25 +5,14 @@ ICS B's."""
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 
 import pytest
 from django.utils import timezone
 
 from boards.models import AgendaItem, AgendaVersion, BoardSeat, Meeting, Purpose
-from icsvoice.errors import DomainError
 from icsvoice.models import AuditEvent
 from tests import factories as f
-from tests.boards.checks import board_fingerprint
-
-
-@contextmanager
-def refused(match: str):
-    """The block raises a DomainError whose message matches, and nothing changed."""
-    before = board_fingerprint()
-    with pytest.raises(DomainError, match=match):
-        yield
-    assert board_fingerprint() == before
+from tests.boards.checks import board_fingerprint, refused  # noqa: F401 (shared)
 
 
 def last_event() -> AuditEvent:

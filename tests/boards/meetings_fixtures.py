@@ -4,17 +4,14 @@ made through the services, and a brief the GP representative tabled for the meet
 from __future__ import annotations
 
 import datetime as dt
-from contextlib import contextmanager
 from zoneinfo import ZoneInfo
 
-import pytest
 from django.utils import timezone
 
 from boards.models import Brief, Meeting
 from boards.services import meetings as services
-from icsvoice.errors import DomainError
 from icsvoice.models import AuditEvent
-from tests.boards.checks import board_fingerprint
+from tests.boards.checks import board_fingerprint, refused  # noqa: F401 (shared)
 
 LONDON = ZoneInfo("Europe/London")
 
@@ -62,17 +59,6 @@ def table(meeting: Meeting, position, gp_rep) -> Brief:
         requested_meeting=meeting,
         routed_by=gp_rep,
     )
-
-
-@contextmanager
-def refused(match: str):
-    """The block raises a refusal (BoardError, or the plain-text check's DomainError)
-    whose message matches, and nothing changed: no row of
-    any board model, no audit event, no outbox row."""
-    before = board_fingerprint()
-    with pytest.raises(DomainError, match=match):
-        yield
-    assert board_fingerprint() == before
 
 
 def events(prefix: str = "board.") -> list[str]:

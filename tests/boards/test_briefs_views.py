@@ -376,8 +376,13 @@ def test_the_responses_list_shows_each_state(client, cast, make_agreed, upcoming
     for person in (cast.secretary, cast.gp_rep, cast.reviewer, cast.board_member):
         _as(client, person)
         body = page(client.get(reverse("boards:response-list", args=[cast.board.pk])))
-        for label in ("Awaiting response", "Response overdue", "Deferred", "Responded"):
-            assert label in body
+        for colour, label in (
+            ("blue", "Awaiting response"),
+            ("red", "Response overdue"),
+            ("orange", "Deferred"),
+            ("green", "Responded"),
+        ):
+            assert f'nhsuk-tag--{colour}">{label}</strong>' in body
         assert body.index("Position overdue") < body.index("Position awaiting")
         assert "Declined" in body
 
@@ -537,7 +542,9 @@ def test_the_home_page_shows_the_cards(client, cast, agreed, upcoming):
     _overdue(late)
     _as(client, cast.gp_rep)
     body = client.get(reverse("home")).content.decode()
-    assert "Board responses overdue" in body and agreed.title in body
+    card = body.split('id="card-responses_overdue"')[1].split('id="card-')[0]
+    assert agreed.title in card
+    assert reverse("boards:brief-detail", args=[late.pk]) in card
 
 
 # --- The board page's card ----------------------------------------------------------------

@@ -404,10 +404,11 @@ def test_an_action_is_done_once(cast, meeting):
         services.action_done(action=action, note="", actor=cast.secretary)
     with refused("Only this board's secretary"):
         services.action_done(action=action, note="Done", actor=cast.gp_rep)
+    stale = Action.objects.get(pk=action.pk)  # a second tab, loaded while still open
     done = services.action_done(action=action, note="Plan circulated", actor=cast.secretary)
     assert done.state == Action.State.DONE and done.done_at is not None
     assert last_event().event == "board.action_done"
-    stale = Action.objects.get(pk=action.pk)
+    assert stale.state == Action.State.OPEN
     with refused("This action is already done"):
         services.action_done(action=stale, note="Again", actor=cast.secretary)
 

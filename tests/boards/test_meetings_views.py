@@ -11,8 +11,9 @@ from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
 
-from boards.models import AgendaItem, AgendaVersion, Meeting, Paper
+from boards.models import AgendaItem, AgendaVersion, Attendance, Meeting, Paper
 from boards.services import meetings as services
+from tests import factories as f
 from tests.boards.checks import board_fingerprint
 from tests.boards.conftest import pdf_bytes, pdf_upload
 from tests.boards.meetings_fixtures import (
@@ -415,7 +416,18 @@ def test_meeting_and_agenda_pages_do_not_grow_their_queries(client, cast, make_a
         services.agenda_version_start(meeting=meeting, actor=cast.secretary)
         for i in range(n):
             table(meeting, make_agreed(f"Position {n}-{i}"), cast.gp_rep)
+            seated = f.UserFactory()
+            f.BoardSeatFactory(board=cast.board, user=seated, role="member")
+            for person, status in ((seated, "present"), (f.UserFactory(), "in_attendance")):
+                Attendance.objects.create(
+                    meeting=meeting,
+                    person=person,
+                    status=status,
+                    counts_for_quorum=status == "present",
+                    recorded_by=cast.secretary,
+                )
         assert AgendaItem.objects.filter(version__meeting=meeting).count() == 5 * n
+        assert meeting.attendance.count() == 2 * n
         sign_in(client, cast.secretary)
         client.get(reverse("home"))  # warm the session
         measured.append(_counts(client, cast, meeting))

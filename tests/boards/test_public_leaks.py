@@ -15,7 +15,8 @@ import datetime as dt
 import re
 
 import pytest
-from django.urls import NoReverseMatch, reverse
+from django.conf import settings
+from django.urls import reverse
 from django.utils import timezone
 
 from boards.models import (
@@ -60,7 +61,6 @@ SECRET = [
     "SECRET-DECISION",
     "SECRET-ACTION",
     "SECRET-BRIEF",
-    "SECRET-REVIEW",
 ]
 # Who wrote things, and the ICS's people: never named on a public page.
 PEOPLE = ["Sam Secretary", "secretary@a.example.nhs.uk", "Bo Member", "Rhiannon Rep"]
@@ -233,15 +233,21 @@ def test_the_members_pages_send_someone_not_signed_in_to_sign_in(client, cast, l
         ("boards:paper-download", [papers["public"].pk]),
         ("boards:paper-download", [papers["private"].pk]),
     ]
-    checked = 0
     for name, args in addresses:
-        try:
-            address = reverse(name, args=args)
-        except NoReverseMatch:  # a part that has not landed yet
-            continue
+        address = reverse(name, args=args)
         response = client.get(address)
         assert response.status_code == 302, address
         assert response["Location"].startswith(login), address
-        assert b"SECRET" not in response.content
-        checked += 1
-    assert checked >= 2
+
+
+def test_uploaded_files_are_not_served_from_the_media_address(client, cast, leaky):
+    """Files live outside the web root: only the views that check who asks serve them."""
+    for paper in leaky["papers"].values():
+        assert client.get(settings.MEDIA_URL + paper.file.name).status_code == 404
+
+
+def test_the_pdf_limit_is_20_mb_unless_set():
+    from icsvoice.uploads import DEFAULT_MAX_PDF_BYTES
+
+    assert DEFAULT_MAX_PDF_BYTES == 20 * 1024 * 1024
+    assert settings.ICSVOICE_MAX_PDF_BYTES == 20 * 1024 * 1024

@@ -61,7 +61,7 @@ def test_a_new_representative_after_the_last_one_ends(cast):
 def test_a_representative_cannot_overlap_one_whose_end_is_dated(cast):
     current = cast.board.seats.get(role=BoardSeat.Role.GP_REPRESENTATIVE)
     seat_end(seat=current, ends_on=dt.date(2026, 3, 31), actor=None)
-    with pytest.raises(SeatError):
+    with pytest.raises(SeatError, match="already has a GP representative"):
         seat_add(
             board=cast.board,
             user=UserFactory(),
