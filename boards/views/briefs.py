@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from boards import access
 from boards.forms.briefs import AccountForm, DueDateForm, ResponseForm, RouteForm
@@ -18,10 +18,8 @@ from boards.selectors import briefs as selectors
 from boards.services import briefs as services
 from boards.views.common import form_page
 from groups.forms.common import NHSForm
-from groups.views.common import attempt, posted
+from groups.views.common import GET_POST, attempt, posted
 from icsvoice.http import AuthedRequest
-
-GET_POST = require_http_methods(["GET", "POST"])
 
 
 def _queue_link(board: Board) -> tuple[str, str]:

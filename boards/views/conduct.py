@@ -11,7 +11,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
 
 from boards import access
 from boards.forms.conduct import (
@@ -29,7 +29,7 @@ from boards.selectors import conduct as selectors
 from boards.services import conduct as services
 from boards.views.common import form_page
 from groups.forms.common import NHSForm
-from groups.views.common import attempt, posted
+from groups.views.common import GET_POST, attempt, posted
 from icsvoice.http import AuthedRequest
 
 
@@ -59,7 +59,7 @@ def _meeting(request: AuthedRequest, pk: int) -> Meeting:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def meeting_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = _meeting(request, pk)
     register = selectors.register(meeting)
@@ -82,7 +82,7 @@ def meeting_attendance(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def attendance_add(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = access.meeting_for_secretary(user=request.user, meeting_id=pk)
     form = AttendeeForm(posted(request))
@@ -128,7 +128,7 @@ def meeting_declarations(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def declaration_add(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = access.meeting_for_secretary(user=request.user, meeting_id=pk)
     items = selectors.meeting_items(meeting)
@@ -201,7 +201,7 @@ def meeting_decisions(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = access.meeting_for_secretary(user=request.user, meeting_id=pk)
     items = selectors.meeting_items(meeting)
@@ -232,7 +232,7 @@ def decision_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def action_add(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = access.meeting_for_secretary(user=request.user, meeting_id=pk)
     items = selectors.meeting_items(meeting)
@@ -274,7 +274,7 @@ def action_add(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def action_done(request: AuthedRequest, pk: int) -> HttpResponse:
     action = access.action_for_secretary(user=request.user, action_id=pk)
     form = ActionDoneForm(posted(request))
@@ -332,7 +332,7 @@ def minutes_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def minutes_edit(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = access.meeting_for_secretary(user=request.user, meeting_id=pk)
     minutes = Minutes.objects.filter(meeting=meeting).first()
@@ -391,7 +391,7 @@ def _minutes_refusal(meeting: Meeting, minutes: Minutes | None) -> str:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def minutes_approve(request: AuthedRequest, pk: int) -> HttpResponse:
     meeting = access.meeting_for_secretary(user=request.user, meeting_id=pk)
     minutes = Minutes.objects.filter(meeting=meeting).first()

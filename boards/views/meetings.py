@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from boards import access
 from boards.forms.meetings import (
@@ -25,11 +25,9 @@ from boards.selectors.conduct import conduct_summary
 from boards.services import meetings as services
 from boards.views.common import form_page
 from groups.forms.common import NHSForm
-from groups.views.common import act, attempt, posted, posted_files
+from groups.views.common import GET_POST, act, attempt, posted, posted_files
 from icsvoice.http import AuthedRequest
 from icsvoice.models import User
-
-GET_POST = require_http_methods(["GET", "POST"])
 
 
 def _item_for_secretary(user: User, pk: int) -> AgendaItem:

@@ -9,7 +9,7 @@ from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import path, reverse
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from boards import access
 from boards.forms.seats import AppointmentForm, CancelForm, NominationForm, SeatEndForm, SeatForm
@@ -18,7 +18,7 @@ from boards.services import seats as services
 from boards.views.common import form_page
 from groups.forms.common import NHSForm
 from groups.models import today
-from groups.views.common import act, attempt, posted
+from groups.views.common import GET_POST, act, attempt, posted
 from icsvoice.http import AuthedRequest
 
 GP_REP = BoardSeat.Role.GP_REPRESENTATIVE
@@ -60,7 +60,7 @@ def seat_list(request: AuthedRequest, board_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def seat_add(request: AuthedRequest, board_id: int) -> HttpResponse:
     board = access.board_for_seat_manager(user=request.user, board_id=board_id)
     form = SeatForm(posted(request), initial={"starts_on": today()})
@@ -94,7 +94,7 @@ def seat_add(request: AuthedRequest, board_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def seat_end(request: AuthedRequest, pk: int) -> HttpResponse:
     seat = access.seat_for_manager(user=request.user, seat_id=pk)
     form = SeatEndForm(posted(request), initial={"ends_on": today()})
@@ -124,7 +124,7 @@ def seat_end(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def appointment_open(request: AuthedRequest, board_id: int) -> HttpResponse:
     board = access.board_for_seat_manager(user=request.user, board_id=board_id)
     form = AppointmentForm(posted(request))
@@ -177,7 +177,7 @@ def appointment_detail(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def nomination_add(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = access.appointment_for_manager(user=request.user, appointment_id=pk)
     form = NominationForm(posted(request), ics_id=appointment.board.ics_id)
@@ -227,7 +227,7 @@ def nomination_approve(request: AuthedRequest, pk: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def appointment_cancel(request: AuthedRequest, pk: int) -> HttpResponse:
     appointment = access.appointment_for_manager(user=request.user, appointment_id=pk)
     form = CancelForm(posted(request))

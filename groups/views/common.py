@@ -10,10 +10,14 @@ from django import forms
 from django.contrib import messages
 from django.http import HttpRequest, QueryDict
 from django.utils.datastructures import MultiValueDict
+from django.views.decorators.http import require_http_methods
 
 from icsvoice.errors import DomainError
 
 T = TypeVar("T")
+
+# A page that shows a form (GET) and takes it (POST).
+GET_POST = require_http_methods(["GET", "POST"])
 
 
 def posted(request: HttpRequest) -> QueryDict | None:

@@ -10,12 +10,12 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from groups import access, selectors, services
 from groups.forms.interests import InterestForm
 from groups.models import Interest, LeadershipGroup, today
-from groups.views.common import act, attempt, posted
+from groups.views.common import GET_POST, act, attempt, posted
 from icsvoice.http import AuthedRequest
 from icsvoice.models import User
 from icsvoice.registry import has_role
@@ -79,7 +79,7 @@ def register(request: AuthedRequest, group_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def create(request: AuthedRequest, group_id: int) -> HttpResponse:
     group = access.group_for_member(user=request.user, group_id=group_id)
     is_chair = access.is_chair(request.user, group)

@@ -8,7 +8,7 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import FileResponse, Http404, HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from groups import access, selectors, services
 from groups.diff import word_diff
@@ -24,11 +24,9 @@ from groups.forms.positions import (
 )
 from groups.models import VERSION_FIELDS, Position
 from groups.services.common import position_url
-from groups.views.common import act, attempt, posted, posted_files
+from groups.views.common import GET_POST, act, attempt, posted, posted_files
 from icsvoice.http import AuthedRequest
 from icsvoice.registry import position_journey
-
-GET_POST = require_http_methods(["GET", "POST"])
 
 
 def _detail(position: Position) -> HttpResponse:

@@ -11,14 +11,14 @@ from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.formats import date_format
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from groups import access, services
 from groups.diff import word_diff
 from groups.forms.terms import TermsCompareForm, TermsForm
 from groups.forms.votes import VoteOpenForm
 from groups.models import TERMS_FIELDS, LeadershipGroup, TermsOfReference, Vote
-from groups.views.common import act, attempt, posted
+from groups.views.common import GET_POST, act, attempt, posted
 from icsvoice.http import AuthedRequest
 
 State = TermsOfReference.State
@@ -171,7 +171,7 @@ def compare(request: AuthedRequest, group_id: int) -> HttpResponse:
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def propose(request: AuthedRequest, group_id: int) -> HttpResponse:
     group = access.group_for_chair(user=request.user, group_id=group_id)
     current = list(group.terms.filter(state__in=[State.IN_FORCE, State.PROPOSED]))

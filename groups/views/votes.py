@@ -7,19 +7,19 @@ from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import HttpResponse
 from django.shortcuts import redirect, render
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
 from groups import access, selectors, services
 from groups.forms.votes import BallotForm, VoteOpenForm
 from groups.models import GroupMembership, TermsOfReference, Vote
-from groups.views.common import act, attempt, posted
+from groups.views.common import GET_POST, act, attempt, posted
 from icsvoice.http import AuthedRequest
 
 IN_FORCE = TermsOfReference.State.IN_FORCE
 
 
 @login_required
-@require_http_methods(["GET", "POST"])
+@GET_POST
 def open_on_position(request: AuthedRequest, pk: int) -> HttpResponse:
     position = access.position_for_chair(user=request.user, position_id=pk)
     terms = position.group.terms.filter(state=IN_FORCE).first()
