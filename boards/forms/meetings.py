@@ -4,7 +4,6 @@ Europe/London, 24-hour ("14:30")."""
 from __future__ import annotations
 
 import datetime as dt
-import re
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -12,32 +11,10 @@ from django import forms
 from django.utils import timezone
 
 from boards.models import Meeting, Part, Purpose
-from groups.forms.common import NHSForm, text
+from groups.forms.common import NHSForm, text, time_field
 from icsvoice.forms_nhsuk import DateField
 
 LONDON = ZoneInfo("Europe/London")
-_TIME = re.compile(r"^(\d{1,2})[:.](\d{2})$")
-
-
-def parse_time(value: str) -> dt.time | None:
-    match = _TIME.match(value.strip())
-    if not match:
-        return None
-    hours, minutes = int(match[1]), int(match[2])
-    if hours > 23 or minutes > 59:
-        return None
-    return dt.time(hours, minutes)
-
-
-def time_field(label: str, *, required: bool = True) -> forms.CharField:
-    return forms.CharField(
-        label=label,
-        max_length=5,
-        required=required,
-        help_text="In 24-hour time, UK time. For example, 09:30 or 14:00.",
-        widget=forms.TextInput(attrs={"class": "nhsuk-input--width-5", "inputmode": "numeric"}),
-        error_messages={"required": f"Enter the {label.lower()}"},
-    )
 
 
 class MeetingForm(NHSForm):
@@ -52,8 +29,8 @@ class MeetingForm(NHSForm):
         help_text="For example, 4 3 2027",
         error_messages={"required": "Enter the date of the meeting"},
     )
-    start_time = time_field("Start time")
-    end_time = time_field("End time (optional)", required=False)
+    start_time = time_field("Start time", what="the start time")
+    end_time = time_field("End time (optional)", what="the end time", required=False)
     location = text(
         "Place",
         max_length=300,
@@ -76,26 +53,11 @@ class MeetingForm(NHSForm):
         return {
             "title": meeting.title,
             "date": starts.date(),
-            "start_time": f"{starts:%H:%M}",
-            "end_time": f"{ends:%H:%M}" if ends else "",
+            "start_time": starts.time(),
+            "end_time": ends.time() if ends else None,
             "location": meeting.location,
             "online_url": meeting.online_url,
         }
-
-    def _time(self, name: str) -> dt.time | None:
-        raw = self.cleaned_data.get(name) or ""
-        if not raw:
-            return None
-        parsed = parse_time(raw)
-        if parsed is None:
-            raise forms.ValidationError("Enter the time in 24-hour form, like 09:30 or 14:00")
-        return parsed
-
-    def clean_start_time(self) -> dt.time | None:
-        return self._time("start_time")
-
-    def clean_end_time(self) -> dt.time | None:
-        return self._time("end_time")
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}

@@ -42,3 +42,23 @@ def text(
         validators=[no_markup],
         error_messages={"required": missing or f"Enter the {label.lower()}"},
     )
+
+
+def time_field(
+    label: str, *, what: str, required: bool = True, help_text: str = ""
+) -> forms.TimeField:
+    """A 24-hour time ("09:30", "9.30" or "0930"), UK time. `what` names it in messages:
+    "the start time"."""
+    return forms.TimeField(
+        label=label,
+        required=required,
+        help_text=help_text or "24-hour clock, UK time. For example, 09:30 or 14:00.",
+        input_formats=["%H:%M", "%H.%M", "%H%M"],
+        widget=forms.TimeInput(
+            format="%H:%M", attrs={"class": "nhsuk-input--width-5", "inputmode": "numeric"}
+        ),
+        error_messages={
+            "required": f"Enter {what}",
+            "invalid": f"Enter {what} in 24-hour form, like 09:30 or 14:00",
+        },
+    )

@@ -6,7 +6,7 @@ from typing import Any
 from django import forms
 from django.utils import timezone
 
-from groups.forms.common import NHSForm, text
+from groups.forms.common import NHSForm, text, time_field
 from groups.models import Choice, Vote
 from icsvoice.forms_nhsuk import DateField
 
@@ -41,13 +41,11 @@ class VoteOpenForm(NHSForm):
     closes after that window."""
 
     closes_on = DateField(label="Closing date", required=False, help_text="For example, 27 11 2026")
-    closes_at_time = forms.TimeField(
-        label="Closing time",
+    closes_at_time = time_field(
+        "Closing time",
+        what="the closing time",
         required=False,
         help_text="24-hour clock, for example 17:00",
-        input_formats=["%H:%M", "%H.%M", "%H%M"],
-        widget=forms.TimeInput(format="%H:%M", attrs={"class": "nhsuk-input--width-5"}),
-        error_messages={"invalid": "Enter the closing time as hours and minutes, like 17:00"},
     )
 
     def clean(self) -> dict[str, Any]:

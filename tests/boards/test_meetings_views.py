@@ -224,7 +224,7 @@ def test_bad_meeting_input_shows_the_error_summary(client, cast):
     assert response.status_code == 200
     assert title(body).startswith("Error: ")
     assert "There is a problem" in body
-    assert "Enter the time in 24-hour form" in body
+    assert "Enter the start time in 24-hour form, like 09:30 or 14:00" in body
     response = client.post(
         reverse("boards:meeting-create", args=[cast.board.pk]),
         _meeting_data(start_time="14:00", end_time="13:00", location=""),

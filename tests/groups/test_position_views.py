@@ -188,7 +188,7 @@ def test_each_action_works_for_the_right_person_and_is_audited(
         ({"closes_on[day]": "1", "closes_on[month]": "1", "closes_on[year]": "2099",
           "closes_at_time": "17:00"}, "The closing time must be within 60 days."),
         ({"closes_on[day]": "31", "closes_on[month]": "2", "closes_on[year]": "2026",
-          "closes_at_time": "9am"}, "like 17:00"),
+          "closes_at_time": "9am"}, "in 24-hour form"),
     ],
 )  # fmt: skip
 def test_opening_a_vote_with_a_bad_closing_time_changes_nothing(

@@ -397,7 +397,7 @@ def test_the_chair_opens_a_vote_closing_when_they_choose(client, cast):
     [
         (closing("1", "1", "2020", "12:00"), "The closing time must be at least an hour from now."),
         (closing("31", "2", "2030", "12:00"), "Closing date must be a real date"),
-        ({"closes_at_time": "teatime"}, "Enter the closing time as hours and minutes, like 17:00"),
+        ({"closes_at_time": "teatime"}, "Enter the closing time in 24-hour form"),
         ({"closes_at_time": "17:00"}, "Enter the closing date, or clear the closing time"),
         (closing("1", "1", "2099"), "Enter the closing time, or clear the closing date"),
     ],
