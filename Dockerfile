@@ -43,6 +43,12 @@ ENV PATH=/opt/venv/bin:$PATH \
     ICSVOICE_MEDIA_ROOT=/data/media \
     WEB_CONCURRENCY=3
 
+# WeasyPrint (meeting packs) draws pages with Pango; fonts-liberation gives it Arial's metrics.
+RUN apt-get update \
+    && apt-get install -y --no-install-recommends libpango-1.0-0 libpangoft2-1.0-0 \
+       libharfbuzz-subset0 fonts-liberation \
+    && rm -rf /var/lib/apt/lists/*
+
 RUN groupadd --system --gid 10001 icsvoice \
     && useradd --system --uid 10001 --gid icsvoice --home-dir /app --no-create-home \
        --shell /usr/sbin/nologin icsvoice

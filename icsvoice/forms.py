@@ -8,6 +8,8 @@ from typing import Any, ClassVar
 from allauth.account import forms as account_forms
 from allauth.mfa.base import forms as mfa_base_forms
 from allauth.mfa.totp import forms as totp_forms
+from crispy_forms.helper import FormHelper
+from django import forms
 
 
 class NHSFormMixin:
@@ -59,3 +61,25 @@ class MFAReauthenticateForm(NHSFormMixin, mfa_base_forms.ReauthenticateForm):
 
 class ActivateTOTPForm(NHSFormMixin, totp_forms.ActivateTOTPForm):
     labels: ClassVar[dict[str, str]] = {"code": "Code from your authenticator app"}
+
+
+class NotificationSettingsForm(forms.Form):
+    how = forms.ChoiceField(
+        label="How should we email you about things that are not urgent?",
+        choices=[
+            ("immediate", "Straight away, one email for each notice"),
+            ("digest", "Once a day, in one digest email"),
+        ],
+        widget=forms.RadioSelect,
+        error_messages={"required": "Choose how often we should email you"},
+        help_text=(
+            "Urgent notices, such as a vote closing or a meeting pack, always come straight away."
+        ),
+    )
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self.helper = FormHelper()
+        self.helper.form_tag = False
+        self.helper.disable_csrf = True
+        self.helper.error_summary = False

@@ -47,6 +47,7 @@ class RequireTwoFactorMiddleware:
         "/accounts/",
         "/static/",
         "/healthz",
+        "/health",
         "/accessibility/",
         "/privacy/",
         "/public/",

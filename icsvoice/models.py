@@ -1,9 +1,11 @@
-"""The shared kernel's data: people and the audit trail."""
+"""The shared kernel's data: people, the audit trail and the email outbox."""
 
 from __future__ import annotations
 
+import hashlib
 from typing import Any, ClassVar
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser, BaseUserManager, PermissionsMixin
 from django.db import models
 from django.utils import timezone
@@ -44,6 +46,11 @@ class User(AbstractBaseUser, PermissionsMixin):
         default=False, help_text="Site administrators can use the admin site."
     )
     date_joined = models.DateTimeField(default=timezone.now)
+    email_digest = models.BooleanField(
+        "daily digest",
+        default=False,
+        help_text="Send notices that are not urgent as one email a day.",
+    )
 
     objects = UserManager()
 
@@ -130,6 +137,7 @@ class OutboxMessage(models.Model):
         PENDING = "pending", "Waiting to send"
         SENDING = "sending", "Being sent"
         SENT = "sent", "Sent"
+        DIGESTED = "digested", "Sent in a daily digest"
         FAILED = "failed", "Could not be sent"
 
     kind = models.CharField(max_length=64)
@@ -141,11 +149,22 @@ class OutboxMessage(models.Model):
     body = models.TextField()
     url = models.CharField(max_length=500, blank=True)
     urgent = models.BooleanField(default=False)
+    # Held for the recipient's daily digest (chosen when the row is written: they asked for a
+    # digest and the notice is not urgent).
+    digest = models.BooleanField(default=False)
     state = models.CharField(max_length=10, choices=State.choices, default=State.PENDING)
     created_at = models.DateTimeField(default=timezone.now)
+    # Not before: now for a new row, later after a transient failure (the backoff).
+    next_attempt_at = models.DateTimeField(default=timezone.now)
+    # When a worker claimed it; a claim older than the lease is a dead worker's, taken again.
+    claimed_at = models.DateTimeField(null=True, blank=True)
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)
+    # The digest email that carried this notice.
+    digested_in = models.ForeignKey(
+        "self", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
 
     class Meta:
         ordering = ["id"]
@@ -155,7 +174,18 @@ class OutboxMessage(models.Model):
                 name="icsvoice_outboxmessage_once",
             ),
         ]
-        indexes = [models.Index(fields=["state", "id"], name="icsvoice_outbox_state_idx")]
+        indexes = [
+            models.Index(fields=["state", "id"], name="icsvoice_outbox_state_idx"),
+            models.Index(fields=["state", "next_attempt_at"], name="icsvoice_outbox_due_idx"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.kind} to {self.recipient_id} ({self.state})"
+
+    @property
+    def message_id(self) -> str:
+        """The same Message-ID on every attempt, so a mail system that sees an email twice
+        (the window between the server accepting it and the row being marked sent) can tell."""
+        key = f"{self.kind}|{self.object_type}|{self.object_id}|{self.recipient_id}|{self.version}"
+        digest = hashlib.sha256(key.encode()).hexdigest()[:24]
+        return f"<{self.pk}.{digest}@{settings.ICSVOICE_MAIL_DOMAIN}>"

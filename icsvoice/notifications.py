@@ -2,15 +2,15 @@
 
 notify() runs inside the caller's transaction, so a change and the emails it causes commit
 or roll back together; a repeated call with the same (kind, object, recipient, version)
-adds nothing. Delivery (claiming rows, SMTP, retries, digests) is the Celery jobs' part and
-reads only OutboxMessage.
+adds nothing. Once the transaction commits, the new rows are handed to a Celery task
+(icsvoice.mailer); if that hand-over fails, beat's scan finds the rows a minute later.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 
-from django.db import models
+from django.db import models, transaction
 
 from icsvoice.models import OutboxMessage, User
 
@@ -41,6 +41,17 @@ def notify(
             **key, version=str(version), recipient_id__in=recipient_ids
         ).values_list("recipient_id", flat=True)
     )
+    new_ids = recipient_ids - existing
+    if not new_ids:
+        return 0
+    # Those who chose a daily digest get non-urgent notices in it.
+    digesters = (
+        set()
+        if urgent
+        else set(
+            User.objects.filter(pk__in=new_ids, email_digest=True).values_list("pk", flat=True)
+        )
+    )
     rows = [
         OutboxMessage(
             **key,
@@ -50,8 +61,27 @@ def notify(
             body=body,
             url=url,
             urgent=urgent,
+            digest=recipient_id in digesters,
         )
-        for recipient_id in sorted(recipient_ids - existing)
+        for recipient_id in sorted(new_ids)
     ]
     OutboxMessage.objects.bulk_create(rows, ignore_conflicts=True)
+    if len(digesters) < len(new_ids):
+        ids = list(
+            OutboxMessage.objects.filter(
+                **key,
+                version=str(version),
+                recipient_id__in=new_ids - digesters,
+                state=OutboxMessage.State.PENDING,
+            ).values_list("pk", flat=True)
+        )
+        transaction.on_commit(lambda: dispatch(ids))
     return len(rows)
+
+
+def dispatch(ids: list[int]) -> None:
+    """Hands rows to the sender task. Never raises: a broker that is down leaves the rows
+    pending, and beat's scan (icsvoice.send_due_emails) sends them when it is back."""
+    from icsvoice.mailer import dispatch_ids
+
+    dispatch_ids(ids)

@@ -46,3 +46,20 @@ def user_create(
         payload={"email": email, "site_admin": is_site_admin},
     )
     return user
+
+
+@transaction.atomic
+def user_notifications_set(*, user: User, digest: bool) -> User:
+    """The person's own choice: non-urgent notices straight away, or in a daily digest.
+    Notices already waiting keep the choice they were written with."""
+    if user.email_digest != digest:
+        User.objects.filter(pk=user.pk).update(email_digest=digest)
+        user.email_digest = digest
+        audit.record(
+            event="user.notifications_set",
+            actor=user,
+            role="self",
+            obj=user,
+            payload={"digest": digest},
+        )
+    return user

@@ -258,18 +258,30 @@ else:
     EMAIL_BACKEND = "django.core.mail.backends.filebased.EmailBackend"
     EMAIL_FILE_PATH = str(VAR_DIR / "mail")
 
+# The outbox sender (icsvoice/mailer.py). A claim older than the lease belongs to a worker
+# that died mid-send and is taken again; it must be longer than one SMTP exchange can last.
+ICSVOICE_MAIL_DOMAIN = env_str("ICSVOICE_MAIL_DOMAIN", "icsvoice.localhost")
+ICSVOICE_EMAIL_LEASE_SECONDS = env_int("ICSVOICE_EMAIL_LEASE_SECONDS", 300)
+ICSVOICE_EMAIL_MAX_ATTEMPTS = env_int("ICSVOICE_EMAIL_MAX_ATTEMPTS", 8)
+# Beat's scan leaves a new email this long to the task queued when it was written.
+ICSVOICE_EMAIL_DISPATCH_GRACE_SECONDS = env_int("ICSVOICE_EMAIL_DISPATCH_GRACE_SECONDS", 30)
+# Daily digests go at this hour, UK time.
+ICSVOICE_DIGEST_HOUR = env_int("ICSVOICE_DIGEST_HOUR", 7)
+
 # --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env_str("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 CELERY_BROKER_TRANSPORT_OPTIONS: dict[str, object] = {}
 if CELERY_BROKER_URL.startswith("filesystem://"):
     _broker_dir = VAR_DIR / "broker"
-    for _sub in ("queue", "processed"):
+    for _sub in ("queue", "processed", "control"):
         (_broker_dir / _sub).mkdir(parents=True, exist_ok=True)
     CELERY_BROKER_TRANSPORT_OPTIONS = {
         "data_folder_in": str(_broker_dir / "queue"),
         "data_folder_out": str(_broker_dir / "queue"),
         "processed_folder": str(_broker_dir / "processed"),
         "store_processed": False,
+        # Exchange bindings (the transport's default is ./control, beside the code).
+        "control_folder": str(_broker_dir / "control"),
     }
 else:
     # Above the longest task, so Redis never hands a running task to a second worker.
@@ -288,8 +300,18 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_TIMEZONE = "UTC"
 # Periodic scans: each finds due rows and acts on them idempotently; nothing waits in the
 # broker for a deadline.
+# ICSVOICE_SCAN_SECONDS shortens the period for the worker tests.
+_SCAN = float(env_int("ICSVOICE_SCAN_SECONDS", 60))
 CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
-    "close-due-votes": {"task": "groups.close_due_votes", "schedule": 60.0},
+    "close-due-votes": {"task": "groups.close_due_votes", "schedule": _SCAN},
+    # Pending emails whose task was lost, whose retry time has come, or whose claim expired.
+    "send-due-emails": {"task": "icsvoice.send_due_emails", "schedule": _SCAN},
+    # Each person's daily digest, at ICSVOICE_DIGEST_HOUR UK time; at most one per day.
+    "send-digests": {"task": "icsvoice.send_digests", "schedule": _SCAN},
+    "groups-reminders": {"task": "groups.send_reminders", "schedule": _SCAN},
+    "boards-reminders": {"task": "boards.send_reminders", "schedule": _SCAN},
+    # Packs out of date with their agenda or papers, and packs due to go to members.
+    "boards-packs": {"task": "boards.pack_scan", "schedule": _SCAN},
 }
 
 # --- Logging --------------------------------------------------------------------------------

@@ -10,6 +10,8 @@ from icsvoice import views
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
+    path("health", views.health, name="health"),
+    path("settings/notifications/", views.notification_settings, name="notification_settings"),
     path(
         "accessibility/",
         TemplateView.as_view(template_name="pages/accessibility.html"),

@@ -1,0 +1,32 @@
+"""Celery tasks of the shared kernel: sending the email outbox. Each takes ids or nothing and
+is safe to run twice, or on two workers at once (icsvoice/mailer.py says why)."""
+
+from __future__ import annotations
+
+from celery import shared_task
+
+from icsvoice import mailer
+
+
+@shared_task(name="icsvoice.send_emails", ignore_result=True, acks_late=True)
+def send_emails(ids: list[int]) -> int:
+    """Sends these outbox rows (those still waiting) over one SMTP connection."""
+    return mailer.send_ids(ids)
+
+
+@shared_task(name="icsvoice.send_due_emails", ignore_result=True)
+def send_due_emails() -> int:
+    """Beat runs this every minute: rows whose task was lost or whose retry time has come,
+    and claims left by workers that died. Returns how many rows it handed out."""
+    ids = mailer.due_ids()
+    mailer.dispatch_ids(ids)
+    return len(ids)
+
+
+@shared_task(name="icsvoice.send_digests", ignore_result=True)
+def send_digests() -> int:
+    """Beat runs this every minute; from the digest hour, each person with held notices gets
+    one digest for the day."""
+    ids = mailer.digests_make()
+    mailer.dispatch_ids(ids)
+    return len(ids)
