@@ -53,7 +53,9 @@ def notification_settings(request: HttpRequest) -> HttpResponse:
     user = request.user
     assert isinstance(user, User)
     initial = {"how": "digest" if user.email_digest else "immediate"}
-    form = NotificationSettingsForm(request.POST or None, initial=initial)
+    form = NotificationSettingsForm(
+        request.POST if request.method == "POST" else None, initial=initial
+    )
     if request.method == "POST" and form.is_valid():
         user_notifications_set(user=user, digest=form.cleaned_data["how"] == "digest")
         messages.success(
