@@ -90,6 +90,7 @@ def test_pages_anyone_can_see(visitor, db, path, heading, name):
         ("/accounts/password/change/", "Change your password", "password-change"),
         ("/accounts/logout/", "Sign out", "sign-out-confirm"),
         ("/accounts/2fa/reauthenticate/", "Confirm it's you", "reauthenticate-code"),
+        ("/settings/notifications/", "Email notifications", "notification-settings"),
     ],
 )
 def test_account_pages(visitor, cast, path, heading, name):
@@ -158,3 +159,17 @@ def test_a_form_sent_without_its_csrf_token(visitor, db):
     page.wait_for_selector("h1")
     assert _h1(visitor) == "Sorry, we could not send that form"
     visitor.check("csrf-failure")
+
+
+def test_choosing_a_daily_digest_with_the_keyboard(visitor, cast):
+    visitor.sign_in_as(cast.gp_rep)
+    RecoveryCodes.activate(cast.gp_rep)
+    visitor.goto("/settings/notifications/")
+    visitor.tab_to("id_how")  # the chosen radio of the group takes the focus
+    visitor.page.keyboard.press("ArrowDown")
+    assert visitor.focused_id() == "id_how-2"
+    visitor.page.keyboard.press("Enter")
+    visitor.page.wait_for_selector("text=We will send notices that are not urgent once a day")
+    cast.gp_rep.refresh_from_db()
+    assert cast.gp_rep.email_digest is True
+    visitor.check("notification-settings-saved")
