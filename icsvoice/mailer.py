@@ -23,6 +23,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import smtplib
+import time
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -86,22 +87,28 @@ def due_ids(now: dt.datetime | None = None, limit: int = SCAN_LIMIT) -> list[int
 # --- Sending one row ----------------------------------------------------------------------------
 
 
-def claim(pk: int, now: dt.datetime | None = None) -> OutboxMessage | None:
-    """Takes the row for this worker, or None if it is sent, failed, not due or another
-    worker's live claim."""
+def claim(ids: Iterable[int], now: dt.datetime | None = None) -> list[OutboxMessage]:
+    """Takes the rows for this worker in one UPDATE: those pending and due, and those whose
+    claim has outlived the lease. Sent, failed, not yet due and other workers' live claims
+    are left alone. Returns the rows taken, in id order."""
+    ids = list(ids)
     now = now or timezone.now()
     lease = dt.timedelta(seconds=settings.ICSVOICE_EMAIL_LEASE_SECONDS)
     taken = (
-        OutboxMessage.objects.filter(pk=pk)
+        OutboxMessage.objects.filter(pk__in=ids)
         .filter(
             Q(state=State.PENDING, next_attempt_at__lte=now)
             | Q(state=State.SENDING, claimed_at__lt=now - lease)
         )
         .update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
     )
-    if taken != 1:
-        return None
-    return OutboxMessage.objects.select_related("recipient").get(pk=pk)
+    if not taken:
+        return []
+    return list(
+        OutboxMessage.objects.select_related("recipient")
+        .filter(pk__in=ids, state=State.SENDING, claimed_at=now)
+        .order_by("id")
+    )
 
 
 def absolute(url: str) -> str:
@@ -205,17 +212,25 @@ def failed_attempt(message: OutboxMessage, error: Exception) -> None:
 
 
 def send_ids(ids: Iterable[int]) -> int:
-    """Claims and sends each row over one SMTP connection. Returns how many were sent."""
+    """Claims the rows and sends each over one SMTP connection, marking each sent as soon as
+    the server accepts it. Returns how many were sent.
+
+    A batch that runs past half the lease (a slow server) gives its unsent rows back rather
+    than let another worker take them while this one still might send them."""
+    claimed = claim(ids)
+    if not claimed:
+        return 0
     sent = 0
+    deadline = time.monotonic() + settings.ICSVOICE_EMAIL_LEASE_SECONDS / 2
     connection = get_connection(fail_silently=False)
     try:
-        for pk in ids:
-            message = claim(pk)
-            if message is None:
-                continue
+        for index, message in enumerate(claimed):
+            if time.monotonic() > deadline:
+                release(claimed[index:])
+                break
             if send_one(message, connection):
                 sent += 1
-            elif message.attempts and not connection_usable(connection):
+            elif not connection_usable(connection):
                 connection.close()  # the next row opens a fresh one
     finally:
         try:
@@ -223,6 +238,14 @@ def send_ids(ids: Iterable[int]) -> int:
         except Exception:  # closing a broken connection must not undo what was sent
             log.debug("SMTP connection close failed", exc_info=True)
     return sent
+
+
+def release(messages: list[OutboxMessage]) -> None:
+    """Gives claimed rows back, unsent and due now (the attempt is not counted)."""
+    for message in messages:
+        OutboxMessage.objects.filter(
+            pk=message.pk, state=State.SENDING, claimed_at=message.claimed_at
+        ).update(state=State.PENDING, claimed_at=None, attempts=F("attempts") - 1)
 
 
 # --- Daily digests ------------------------------------------------------------------------------

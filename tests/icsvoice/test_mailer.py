@@ -168,7 +168,11 @@ def test_a_transient_refusal_is_retried_after_a_backoff_then_sent(group, smtp):
 
 def test_an_unreachable_server_is_transient_and_the_backoff_grows(group, settings, db):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", free_port(), False
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = (
+        "127.0.0.1",
+        free_port(),
+        False,
+    )
     _notify(group, [UserFactory()])
     [row] = _rows()
     for attempt in (1, 2, 3):
@@ -185,7 +189,11 @@ def test_an_unreachable_server_is_transient_and_the_backoff_grows(group, setting
 
 def test_too_many_attempts_fail_the_row(group, settings, db):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = "127.0.0.1", free_port(), False
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_USE_TLS = (
+        "127.0.0.1",
+        free_port(),
+        False,
+    )
     settings.ICSVOICE_EMAIL_MAX_ATTEMPTS = 2
     _notify(group, [UserFactory()])
     [row] = _rows()
@@ -209,16 +217,16 @@ def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_again(group, smt
     settings.ICSVOICE_EMAIL_LEASE_SECONDS = 60
     _notify(group, [UserFactory()])
     [row] = _rows()
-    claimed = mailer.claim(row.pk)
-    assert claimed is not None and claimed.state == State.SENDING
-    assert mailer.claim(row.pk) is None  # another worker
+    [claimed] = mailer.claim([row.pk])
+    assert claimed.state == State.SENDING
+    assert mailer.claim([row.pk]) == []  # another worker
     assert row.pk not in mailer.due_ids()
     OutboxMessage.objects.filter(pk=row.pk).update(
         claimed_at=timezone.now() - dt.timedelta(seconds=61)
     )
     assert mailer.due_ids() == [row.pk]
-    retaken = mailer.claim(row.pk)
-    assert retaken is not None and retaken.attempts == 2
+    [retaken] = mailer.claim([row.pk])
+    assert retaken.attempts == 2
     # The first worker wakes up and finishes: its mark does not touch the new claim.
     mailer.send_one(claimed, mailer.get_connection())
     row.refresh_from_db()
@@ -316,7 +324,9 @@ def test_the_admin_action_sends_failed_emails_again(group, smtp, client):
     mailer.send_ids([row.pk])
     admin = UserFactory(is_superuser=True, is_staff=True)
     sign_in(client, admin)
-    listing = client.get(reverse("admin:icsvoice_outboxmessage_changelist") + "?state__exact=failed")
+    listing = client.get(
+        reverse("admin:icsvoice_outboxmessage_changelist") + "?state__exact=failed"
+    )
     assert listing.status_code == 200 and "No such mailbox" not in listing.content.decode()
     response = client.post(
         reverse("admin:icsvoice_outboxmessage_changelist"),
@@ -328,3 +338,15 @@ def test_the_admin_action_sends_failed_emails_again(group, smtp, client):
     assert row.state == State.PENDING
     event = AuditEvent.objects.get(event="outbox.resent")
     assert event.actor_id == admin.pk and event.payload == {"messages": [row.pk]}
+
+
+def test_a_batch_that_outlives_half_its_lease_gives_the_rest_back(group, smtp, settings):
+    settings.ICSVOICE_EMAIL_LEASE_SECONDS = 2
+    smtp.delay = 0.4
+    _notify(group, [UserFactory() for _ in range(8)])
+    sent = mailer.send_ids([row.pk for row in _rows()])
+    assert 1 <= sent < 8
+    rows = _rows()
+    assert [row.state for row in rows] == [State.SENT] * sent + [State.PENDING] * (8 - sent)
+    assert all(row.attempts == 0 and row.claimed_at is None for row in rows[sent:])
+    assert len(smtp.messages) == sent

@@ -11,6 +11,7 @@ import asyncio
 import email
 import email.policy
 import logging
+import re
 import socket
 import threading
 from collections.abc import Iterator
@@ -24,12 +25,12 @@ from aiosmtpd.controller import Controller
 
 @dataclass
 class Sink:
-    messages: list[EmailMessage] = field(default_factory=list)
+    raw: list[bytes] = field(default_factory=list)
     refuse: dict[str, str] = field(default_factory=dict)
     delay: float = 0.0  # seconds each message takes to accept, to make a batch last
     lock: threading.Lock = field(default_factory=threading.Lock)
 
-    async def handle_RCPT(  # noqa: N802  (aiosmtpd's hook name)
+    async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
         if address in self.refuse:
@@ -37,26 +38,36 @@ class Sink:
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
-    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:  # noqa: N802
+    async def handle_DATA(self, server: Any, session: Any, envelope: Any) -> str:
         if self.delay:
             await asyncio.sleep(self.delay)
-        parsed = email.message_from_bytes(envelope.content, policy=email.policy.default)
-        assert isinstance(parsed, EmailMessage)
-        with self.lock:
-            self.messages.append(parsed)
+        with self.lock:  # kept raw: parsing waits until a test reads it
+            self.raw.append(bytes(envelope.content))
         return "250 Message accepted for delivery"
+
+    @property
+    def messages(self) -> list[EmailMessage]:
+        with self.lock:
+            raw = list(self.raw)
+        parsed = [email.message_from_bytes(data, policy=email.policy.default) for data in raw]
+        return [message for message in parsed if isinstance(message, EmailMessage)]
 
     def count(self) -> int:
         with self.lock:
-            return len(self.messages)
+            return len(self.raw)
 
     def message_ids(self) -> list[str]:
+        """Each accepted email's Message-ID header, read without parsing the whole email."""
         with self.lock:
-            return [str(m["Message-ID"]) for m in self.messages]
+            raw = list(self.raw)
+        found = (MESSAGE_ID.search(data.split(b"\r\n\r\n", 1)[0]) for data in raw)
+        return [match.group(1).decode() if match else "" for match in found]
 
     def to(self, address: str) -> list[EmailMessage]:
-        with self.lock:
-            return [m for m in self.messages if address in str(m["To"])]
+        return [m for m in self.messages if address in str(m["To"])]
+
+
+MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)
 
 
 # aiosmtpd logs every SMTP line at INFO; a failing test's output should show ours instead.
@@ -73,7 +84,8 @@ def free_port() -> int:
 def smtp_sink() -> Iterator[tuple[Sink, int]]:
     sink = Sink()
     port = free_port()
-    controller = Controller(sink, hostname="127.0.0.1", port=port)
+    # A fixed server name: aiosmtpd otherwise looks up its own (socket.getfqdn) per connection.
+    controller = Controller(sink, hostname="127.0.0.1", port=port, server_hostname="sink.localhost")
     controller.start()
     try:
         yield sink, port

@@ -14,7 +14,7 @@ import sys
 import time
 import uuid
 from collections.abc import Callable, Iterator
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -89,10 +89,8 @@ class Stack:
     @staticmethod
     def kill(process: subprocess.Popen[bytes]) -> None:
         """SIGKILL to the whole process group: the main process and every pool child."""
-        try:
+        with suppress(ProcessLookupError):
             os.killpg(process.pid, signal.SIGKILL)
-        except ProcessLookupError:
-            pass
         process.wait(timeout=30)
 
     def logs(self) -> str:
