@@ -49,5 +49,12 @@ format: install
 typecheck: install
 	$(BIN)/mypy icsvoice groups boards engagement
 
+# Speed and memory targets (never timed unit tests). Each benchmark prints one line, writes
+# bench/results/<name>.json (git-ignored) and fails when it misses its target. Set
+# DATABASE_URL to a PostgreSQL server to measure on it; otherwise SQLite.
+bench: install assets
+	$(BIN)/python -m bench.packs
+	$(BIN)/python -m bench.emails
+
 clean:
 	rm -rf $(VENV) var/static var/cache
