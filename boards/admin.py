@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from django import forms
 from django.contrib import admin
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.forms import ModelForm
@@ -16,9 +17,25 @@ from icsvoice.errors import DomainError
 
 
 class BoardForm(ModelForm):
+    # Optional here: left blank, a new board sends packs 7 days ahead and a board keeps its own.
+    pack_send_days = forms.IntegerField(
+        label=Board._meta.get_field("pack_send_days").verbose_name.capitalize(),
+        help_text=Board._meta.get_field("pack_send_days").help_text,
+        required=False,
+        min_value=0,
+    )
+
     class Meta:
         model = Board
-        fields = ["ics", "name", "slug", "quorum", "quorum_rule", "papers_due_days"]
+        fields = [
+            "ics",
+            "name",
+            "slug",
+            "quorum",
+            "quorum_rule",
+            "papers_due_days",
+            "pack_send_days",
+        ]
 
     def clean(self) -> dict[str, Any]:
         data = super().clean() or {}
@@ -28,6 +45,7 @@ class BoardForm(ModelForm):
                 quorum_rule=data.get("quorum_rule") or "",
                 quorum=data.get("quorum") or 0,
                 papers_due_days=data.get("papers_due_days") or 0,
+                pack_send_days=7 if data.get("pack_send_days") is None else data["pack_send_days"],
             )
         except DomainError as error:
             raise ValidationError(str(error)) from error
@@ -37,7 +55,7 @@ class BoardForm(ModelForm):
 @admin.register(Board)
 class BoardAdmin(admin.ModelAdmin):
     form = BoardForm
-    list_display = ["name", "ics", "quorum", "papers_due_days"]
+    list_display = ["name", "ics", "quorum", "papers_due_days", "pack_send_days"]
     search_fields = ["name", "slug", "ics__name", "ics__code"]
     list_select_related = ["ics"]
 
@@ -57,6 +75,7 @@ class BoardAdmin(admin.ModelAdmin):
                     quorum=data["quorum"],
                     quorum_rule=data["quorum_rule"],
                     papers_due_days=data["papers_due_days"],
+                    pack_send_days=data.get("pack_send_days"),
                     actor=request.user,  # type: ignore[arg-type]
                 )
             else:
@@ -67,6 +86,9 @@ class BoardAdmin(admin.ModelAdmin):
                     quorum=data["quorum"],
                     quorum_rule=data["quorum_rule"],
                     papers_due_days=data["papers_due_days"],
+                    pack_send_days=(
+                        7 if data.get("pack_send_days") is None else data["pack_send_days"]
+                    ),
                     actor=request.user,  # type: ignore[arg-type]
                 )
         except DomainError as error:  # only the actor check is left to fail here

@@ -2,7 +2,7 @@
 
 from django.urls import include, path
 
-from boards.views import boards, briefs, conduct, meetings, public, seats
+from boards.views import boards, briefs, conduct, meetings, packs, public, seats
 
 app_name = "boards"
 
@@ -12,6 +12,9 @@ urlpatterns = [
     *briefs.urlpatterns,
     *meetings.urlpatterns,
     *conduct.urlpatterns,
+    *packs.urlpatterns,
 ]
 
-public_urlpatterns = [path("public/", include((public.urlpatterns, "public")))]
+public_urlpatterns = [
+    path("public/", include(([*public.urlpatterns, *packs.public_urlpatterns], "public")))
+]

@@ -57,6 +57,20 @@ def _flush_past_audit_triggers():
     flush.Command.handle = original
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _tasks_stay_in_memory():
+    """Tasks queued after a commit in this process (browser and transactional tests) go to
+    Celery's in-memory transport, which nothing here consumes, instead of the repository's
+    var/broker or the CI's Redis. The worker tests start installations of their own
+    (tests/support/stack.py) with real brokers, and the `eager` fixtures run tasks inline."""
+    from icsvoice.celery import app
+
+    before = app.conf.broker_url, app.conf.broker_transport_options
+    app.conf.broker_url, app.conf.broker_transport_options = "memory://", {}
+    yield
+    app.conf.broker_url, app.conf.broker_transport_options = before
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

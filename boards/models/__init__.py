@@ -18,6 +18,7 @@ from boards.models.meetings import (
     Part,
     Purpose,
 )
+from boards.models.packs import MeetingPack
 
 __all__ = [
     "Action",
@@ -32,6 +33,7 @@ __all__ = [
     "Decision",
     "Meeting",
     "MeetingDeclaration",
+    "MeetingPack",
     "Minutes",
     "Nomination",
     "Paper",

@@ -27,6 +27,12 @@ class Board(models.Model):
         default=7,
         help_text="Papers uploaded later than this many days before a meeting are marked late.",
     )
+    pack_send_days = models.PositiveSmallIntegerField(
+        "days before a meeting its pack is sent",
+        default=7,
+        help_text="The meeting pack is emailed to the board's members this many days before "
+        "each meeting.",
+    )
 
     class Meta:
         ordering = ["name"]

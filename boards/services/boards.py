@@ -16,16 +16,26 @@ from icsvoice.models import User
 from icsvoice.registry import is_site_admin
 from icsvoice.text import check_plain
 
-RULES = ("name", "quorum", "quorum_rule", "papers_due_days")
+RULES = ("name", "quorum", "quorum_rule", "papers_due_days", "pack_send_days")
 
 
-def _check(actor: User | None, name: str, quorum_rule: str, quorum: int, due_days: int) -> None:
+def _check(
+    actor: User | None, name: str, quorum_rule: str, quorum: int, due_days: int, send_days: int
+) -> None:
     if actor is not None and not is_site_admin(actor):
         raise BoardError("Only a site administrator can set up a board.")
-    rules_check(name=name, quorum_rule=quorum_rule, quorum=quorum, papers_due_days=due_days)
+    rules_check(
+        name=name,
+        quorum_rule=quorum_rule,
+        quorum=quorum,
+        papers_due_days=due_days,
+        pack_send_days=send_days,
+    )
 
 
-def rules_check(*, name: str, quorum_rule: str, quorum: int, papers_due_days: int) -> None:
+def rules_check(
+    *, name: str, quorum_rule: str, quorum: int, papers_due_days: int, pack_send_days: int = 7
+) -> None:
     """Refuses a board's rules that make no sense, with the reason; forms call it too."""
     due_days = papers_due_days
     if not name.strip():
@@ -35,6 +45,8 @@ def rules_check(*, name: str, quorum_rule: str, quorum: int, papers_due_days: in
         raise BoardError("The quorum must be between 1 and 100 members.")
     if not 0 <= due_days <= 60:
         raise BoardError("The deadline for papers must be between 0 and 60 days before a meeting.")
+    if not 0 <= pack_send_days <= 60:
+        raise BoardError("Packs must be sent between 0 and 60 days before a meeting.")
 
 
 @transaction.atomic
@@ -45,10 +57,11 @@ def board_create(
     quorum: int,
     quorum_rule: str = "",
     papers_due_days: int = 7,
+    pack_send_days: int = 7,
     slug: str = "",
     actor: User | None,
 ) -> Board:
-    _check(actor, name, quorum_rule, quorum, papers_due_days)
+    _check(actor, name, quorum_rule, quorum, papers_due_days, pack_send_days)
     slug = slugify(slug or name)[:80].strip("-")
     if not slug:
         raise BoardError(
@@ -64,6 +77,7 @@ def board_create(
                 quorum=quorum,
                 quorum_rule=quorum_rule.strip(),
                 papers_due_days=papers_due_days,
+                pack_send_days=pack_send_days,
             )
     except IntegrityError:
         raise BoardError(f"Another board already uses the web address '{slug}'.") from None
@@ -86,15 +100,20 @@ def board_update(
     quorum: int,
     quorum_rule: str,
     papers_due_days: int,
+    pack_send_days: int | None = None,
     actor: User | None,
 ) -> Board:
-    _check(actor, name, quorum_rule, quorum, papers_due_days)
+    """Changes the board's rules; `pack_send_days` None keeps the board's own."""
+    if pack_send_days is None:
+        pack_send_days = board.pack_send_days
+    _check(actor, name, quorum_rule, quorum, papers_due_days, pack_send_days)
     before = {field: getattr(board, field) for field in RULES}
     Board.objects.filter(pk=board.pk).update(
         name=name.strip(),
         quorum=quorum,
         quorum_rule=quorum_rule.strip(),
         papers_due_days=papers_due_days,
+        pack_send_days=pack_send_days,
     )
     board.refresh_from_db()
     after = {field: getattr(board, field) for field in RULES}

@@ -30,6 +30,7 @@ from boards.models import (
     Purpose,
 )
 from boards.services.common import BoardError, require_secretary, seat_holder_ids
+from boards.tasks import build_pack_on_commit
 from icsvoice import audit
 from icsvoice.models import User
 from icsvoice.notifications import notify
@@ -233,6 +234,7 @@ def meeting_change(
         board=meeting.board,
         payload={"changed": changed},
     )
+    build_pack_on_commit(meeting.pk)  # the cover shows the meeting's details
     return meeting
 
 
@@ -400,6 +402,9 @@ def agenda_item_change(
         board=meeting.board,
         payload={"meeting": meeting.pk, "version": version.number, "changed": changed},
     )
+    if "part" in changed:
+        # An item the draft takes into private takes its papers out of the public pack now.
+        build_pack_on_commit(meeting.pk)
     return item
 
 
@@ -572,6 +577,7 @@ def agenda_publish(*, meeting: Meeting, change_note: str = "", actor: User) -> A
         url=meeting_url(meeting),
         exclude=actor,
     )
+    build_pack_on_commit(meeting.pk)
     return draft
 
 
@@ -680,4 +686,5 @@ def paper_add(*, item: AgendaItem, title: str, upload: UploadedFile, actor: User
             "late": paper.is_late,
         },
     )
+    build_pack_on_commit(meeting.pk)
     return paper
