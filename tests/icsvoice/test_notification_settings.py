@@ -31,7 +31,7 @@ def test_signed_out_people_are_sent_to_sign_in(client, db):
 def test_the_page_shows_the_current_choice_and_saves_a_new_one(client, person):
     page = client.get(URL).content.decode()
     assert 'value="immediate" checked' in page.replace("\n", " ").replace("  ", " ") or (
-        'checked' in page.split('value="immediate"')[1][:80]
+        "checked" in page.split('value="immediate"')[1][:80]
     )
     response = client.post(URL, {"how": "digest"}, follow=True)
     assert "once a day, in a digest" in response.content.decode()
