@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -65,10 +66,15 @@ def _tasks_stay_in_memory():
     (tests/support/stack.py) with real brokers, and the `eager` fixtures run tasks inline."""
     from icsvoice.celery import app
 
+    # Celery reads the CELERY_BROKER_URL variable before its own setting, so a test could
+    # not point the app elsewhere while it is set (CI's PostgreSQL run sets it).
+    environ = os.environ.pop("CELERY_BROKER_URL", None)
     before = app.conf.broker_url, app.conf.broker_transport_options
     app.conf.broker_url, app.conf.broker_transport_options = "memory://", {}
     yield
     app.conf.broker_url, app.conf.broker_transport_options = before
+    if environ is not None:
+        os.environ["CELERY_BROKER_URL"] = environ
 
 
 @pytest.fixture(autouse=True)

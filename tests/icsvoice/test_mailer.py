@@ -74,7 +74,7 @@ def test_a_committed_change_is_sent_once_with_both_parts_and_the_settings_link(
         _notify(group, [person])
     [row] = _rows()
     assert row.state == State.SENT and row.attempts == 1 and row.sent_at is not None
-    [email] = smtp.messages
+    [email] = smtp.messages()
     assert email["To"] == "amara@example.nhs.uk"
     assert email["Subject"] == "Version 2 of the access position"
     assert email["Message-ID"] == row.message_id
@@ -99,7 +99,7 @@ def test_a_rolled_back_change_sends_nothing(group, smtp, eager, django_capture_o
         except RuntimeError:
             pass
     assert _rows() == []
-    assert smtp.messages == []
+    assert smtp.messages() == []
 
 
 def test_sending_the_same_rows_twice_sends_each_once(group, smtp):
@@ -108,7 +108,7 @@ def test_sending_the_same_rows_twice_sends_each_once(group, smtp):
     ids = [row.pk for row in _rows()]
     assert mailer.send_ids(ids) == 3
     assert mailer.send_ids(ids) == 0
-    assert len(smtp.messages) == 3
+    assert len(smtp.messages()) == 3
     assert sorted(smtp.message_ids()) == sorted(row.message_id for row in _rows())
 
 
@@ -132,7 +132,7 @@ def test_a_permanent_refusal_fails_the_row_and_tells_administrators(group, smtp,
     failed = states[gone.pk]
     assert failed.state == State.FAILED
     assert "No such mailbox" in failed.last_error
-    assert [str(m["To"]) for m in smtp.messages] == ["good@example.nhs.uk"]
+    assert [str(m["To"]) for m in smtp.messages()] == ["good@example.nhs.uk"]
 
     admin = UserFactory(is_superuser=True, is_staff=True)
     sign_in(client, admin)
@@ -210,7 +210,7 @@ def test_an_inactive_person_is_not_emailed(group, smtp):
     mailer.send_ids([row.pk for row in _rows()])
     [row] = _rows()
     assert row.state == State.FAILED and "no active account" in row.last_error
-    assert smtp.messages == []
+    assert smtp.messages() == []
 
 
 def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_again(group, smtp, settings):
@@ -258,7 +258,7 @@ def test_digest_people_get_non_urgent_notices_once_a_day_and_urgent_ones_straigh
     by_kind = {row.kind: row for row in _rows()}
     assert by_kind["vote.closing"].state == State.SENT
     assert by_kind["position.revised"].state == State.PENDING and by_kind["position.revised"].digest
-    assert len(smtp.messages) == 1
+    assert len(smtp.messages()) == 1
     assert mailer.due_ids(now=timezone.now() + dt.timedelta(hours=1)) == []
 
     today = timezone.now().astimezone(UK).date()
@@ -349,4 +349,4 @@ def test_a_batch_that_outlives_half_its_lease_gives_the_rest_back(group, smtp, s
     rows = _rows()
     assert [row.state for row in rows] == [State.SENT] * sent + [State.PENDING] * (8 - sent)
     assert all(row.attempts == 0 and row.claimed_at is None for row in rows[sent:])
-    assert len(smtp.messages) == sent
+    assert len(smtp.messages()) == sent

@@ -45,7 +45,8 @@ class Sink:
             self.raw.append(bytes(envelope.content))
         return "250 Message accepted for delivery"
 
-    @property
+    # A method, not a property: aiosmtpd inspects the handler's members on every connection,
+    # which would parse every message each time.
     def messages(self) -> list[EmailMessage]:
         with self.lock:
             raw = list(self.raw)
@@ -64,7 +65,7 @@ class Sink:
         return [match.group(1).decode() if match else "" for match in found]
 
     def to(self, address: str) -> list[EmailMessage]:
-        return [m for m in self.messages if address in str(m["To"])]
+        return [m for m in self.messages() if address in str(m["To"])]
 
 
 MESSAGE_ID = re.compile(rb"^Message-ID:\s*(<[^>]+>)", re.IGNORECASE | re.MULTILINE)

@@ -152,7 +152,8 @@ def stack(tmp: Path, *, broker: str, smtp_port: int, **extra: str) -> Iterator[S
     else:
         env["DATABASE_URL"] = f"sqlite:///{tmp / 'stack.sqlite3'}"
     if broker == "redis":
-        env["CELERY_BROKER_URL"] = "redis://127.0.0.1:6379/7"
+        # A Redis database of its own (8 to 15), so two suites side by side do not clash.
+        env["CELERY_BROKER_URL"] = f"redis://127.0.0.1:6379/{8 + os.getpid() % 8}"
         import redis
 
         redis.Redis.from_url(env["CELERY_BROKER_URL"]).flushdb()
