@@ -282,6 +282,9 @@ if CELERY_BROKER_URL.startswith("filesystem://"):
         "store_processed": False,
         # Exchange bindings (the transport's default is ./control, beside the code).
         "control_folder": str(_broker_dir / "control"),
+        # Seconds between looks at an empty queue folder (the transport's default is 1 s,
+        # which caps a worker at about one task a second when tasks arrive one by one).
+        "polling_interval": 0.1,
     }
 else:
     # Above the longest task, so Redis never hands a running task to a second worker.
