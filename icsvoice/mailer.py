@@ -152,12 +152,17 @@ def build(
 
 
 def is_permanent(error: Exception) -> bool:
+    """Only what is wrong with this one email is permanent: the person has no active address,
+    the server refuses the recipient (5xx), or it refuses the message itself (5xx after
+    DATA). A 5xx about the server or our account (a refused login, greeting or sender) is a
+    fault to mend on our side, so the email waits and is tried again."""
     if isinstance(error, PermanentFailure):
         return True
     if isinstance(error, smtplib.SMTPRecipientsRefused):  # one recipient per email here
         return all(500 <= int(code) < 600 for code, _ in error.recipients.values())
-    code = getattr(error, "smtp_code", None)
-    return isinstance(code, int) and 500 <= code < 600
+    if isinstance(error, smtplib.SMTPDataError):
+        return 500 <= int(error.smtp_code) < 600
+    return False
 
 
 def connection_usable(connection: BaseEmailBackend) -> bool:
@@ -303,8 +308,9 @@ def digest_for(recipient_id: int, day: str, now: dt.datetime) -> OutboxMessage |
         url=reverse("home"),
         urgent=True,
     )
+    # Their sent_at stays empty: the digest row records when it was sent.
     OutboxMessage.objects.filter(pk__in=[m.pk for m in held]).update(
-        state=State.DIGESTED, digested_in=digest, sent_at=now
+        state=State.DIGESTED, digested_in=digest
     )
     return digest
 

@@ -44,14 +44,17 @@ def notify(
     new_ids = recipient_ids - existing
     if not new_ids:
         return 0
-    # Those who chose a daily digest get non-urgent notices in it.
-    digesters = (
-        set()
-        if urgent
-        else set(
-            User.objects.filter(pk__in=new_ids, email_digest=True).values_list("pk", flat=True)
-        )
+    # Only people with an active account and an address; those who chose a daily digest get
+    # non-urgent notices in it.
+    reachable = dict(
+        User.objects.filter(pk__in=new_ids, is_active=True)
+        .exclude(email="")
+        .values_list("pk", "email_digest")
     )
+    new_ids = set(reachable)
+    if not new_ids:
+        return 0
+    digesters = set() if urgent else {pk for pk, digest in reachable.items() if digest}
     rows = [
         OutboxMessage(
             **key,

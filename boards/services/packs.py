@@ -38,6 +38,7 @@ from boards.packs import (
 )
 from boards.services.common import BoardError, seat_holder_ids
 from icsvoice import audit
+from icsvoice.models import OutboxMessage
 from icsvoice.notifications import notify
 
 logger = logging.getLogger(__name__)
@@ -244,9 +245,44 @@ def pack_send_due(*, meeting: Meeting) -> int:
     if not is_due(meeting):
         return 0
     latest = latest_pack(meeting, CONFIDENTIAL)
-    if latest is None or latest.sent_at is not None:
+    if latest is None:
         return 0
-    return pack_send(pack=latest)
+    if latest.sent_at is None:
+        return pack_send(pack=latest)
+    return _send_to_newcomers(meeting, latest)
+
+
+def _send_to_newcomers(meeting: Meeting, pack: MeetingPack) -> int:
+    """Someone seated after the pack went out gets it too: every current seat holder who
+    has no email for this version yet (the outbox's unique key keeps it to once)."""
+    told = set(
+        OutboxMessage.objects.filter(
+            object_type=meeting._meta.label_lower,
+            object_id=str(meeting.pk),
+            kind__in=["boards.pack_sent", "boards.pack_changed"],
+            version=str(pack.version),
+        ).values_list("recipient_id", flat=True)
+    )
+    newcomers = seat_holder_ids(meeting.board) - told
+    if not newcomers:
+        return 0
+    when = timezone.localtime(meeting.starts_at)
+    with transaction.atomic():
+        return notify(
+            kind="boards.pack_sent",
+            obj=meeting,
+            recipients=newcomers,
+            version=pack.version,
+            subject=f"Meeting pack: {meeting}",
+            body=(
+                f"The pack for {meeting.title} on {when:%-d %B %Y at %H:%M} is ready: the "
+                f"agenda and every paper, {pack.pages} page{'s' if pack.pages != 1 else ''}. "
+                "It holds the private part of the meeting, so it is for the board's members "
+                "only. Download it from the meeting's page."
+            ),
+            url=_meeting_url(meeting),
+            urgent=True,
+        )
 
 
 def _send(meeting: Meeting, pack: MeetingPack) -> int:
@@ -343,5 +379,11 @@ def packs_scan() -> dict[str, int]:
             except Exception:  # one meeting's failure must not hold up every other meeting
                 failed += 1
                 logger.exception("Building the %s pack of meeting %s failed.", part, meeting.pk)
-        sent += pack_send_due(meeting=meeting)
+        try:
+            sent += pack_send_due(meeting=meeting)
+        except SoftTimeLimitExceeded:
+            raise
+        except Exception:  # as above: the other meetings' packs still go
+            failed += 1
+            logger.exception("Sending the pack of meeting %s failed.", meeting.pk)
     return {"built": built, "sent": sent, "failed": failed}

@@ -239,6 +239,24 @@ def test_the_pack_goes_once_to_every_current_seat_holder_when_due(cast, media, b
     }
 
 
+def test_someone_seated_after_the_pack_went_out_gets_it_once(cast, media, board_chair):
+    pm = three_items(cast)
+    _due_now(cast.board)
+    assert packs_scan()["sent"] == 4
+    newcomer = f.UserFactory(email="newcomer@a.example.nhs.uk")
+    f.BoardSeatFactory(
+        board=cast.board,
+        user=newcomer,
+        role="member",
+        starts_on=timezone.localdate() - dt.timedelta(days=1),
+    )
+    assert packs_scan()["sent"] == 1
+    assert packs_scan()["sent"] == 0
+    rows = OutboxMessage.objects.filter(kind="boards.pack_sent", object_id=str(pm.meeting.pk))
+    assert rows.count() == 5
+    assert rows.get(recipient=newcomer).version == "1" and rows.get(recipient=newcomer).urgent
+
+
 def test_a_new_version_after_sending_is_announced_once_as_a_change(
     cast, media, eager, django_capture_on_commit_callbacks
 ):

@@ -204,13 +204,43 @@ def test_too_many_attempts_fail_the_row(group, settings, db):
     assert (row.state, row.attempts) == (State.FAILED, 2)
 
 
-def test_an_inactive_person_is_not_emailed(group, smtp):
-    person = UserFactory(is_active=False)
+def test_an_inactive_person_is_not_queued_and_one_deactivated_later_is_not_emailed(group, smtp):
+    assert _notify(group, [UserFactory(is_active=False), UserFactory(email="")]) == 0
+    assert _rows() == []
+    person = UserFactory()
     _notify(group, [person])
+    person.is_active = False
+    person.save()
     mailer.send_ids([row.pk for row in _rows()])
     [row] = _rows()
     assert row.state == State.FAILED and "no active account" in row.last_error
     assert smtp.messages() == []
+
+
+@pytest.mark.parametrize("reply", ["553 Relaying denied", "554 Sender rejected"])
+def test_a_server_that_refuses_our_sender_is_a_fault_to_mend_not_a_failed_email(group, smtp, reply):
+    smtp.refuse_sender = reply
+    _notify(group, [UserFactory(), UserFactory()])
+    mailer.send_ids([row.pk for row in _rows()])
+    for row in _rows():
+        assert (row.state, row.attempts) == (State.PENDING, 1)
+        assert reply.split(" ", 1)[1] in row.last_error
+    smtp.refuse_sender = ""
+    OutboxMessage.objects.update(next_attempt_at=timezone.now())
+    assert mailer.send_ids([row.pk for row in _rows()]) == 2
+
+
+def test_permanence_is_decided_by_what_was_refused():
+    import smtplib
+
+    assert mailer.is_permanent(smtplib.SMTPRecipientsRefused({"a@b": (550, b"No such user")}))
+    assert not mailer.is_permanent(smtplib.SMTPRecipientsRefused({"a@b": (452, b"Full")}))
+    assert mailer.is_permanent(smtplib.SMTPDataError(554, b"Message refused"))
+    assert not mailer.is_permanent(smtplib.SMTPDataError(451, b"Try later"))
+    assert not mailer.is_permanent(smtplib.SMTPAuthenticationError(535, b"Bad login"))
+    assert not mailer.is_permanent(smtplib.SMTPSenderRefused(553, b"Denied", "x@y"))
+    assert not mailer.is_permanent(smtplib.SMTPConnectError(554, b"Go away"))
+    assert mailer.is_permanent(mailer.PermanentFailure("no address"))
 
 
 def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_again(group, smtp, settings):
@@ -272,6 +302,7 @@ def test_digest_people_get_non_urgent_notices_once_a_day_and_urgent_ones_straigh
     held = OutboxMessage.objects.filter(kind__in=["position.revised", "position.commented"])
     assert {row.state for row in held} == {State.DIGESTED}
     assert {row.digested_in_id for row in held} == {digest_id}
+    assert {row.sent_at for row in held} == {None}  # the digest row says when it went
     assert mailer.send_ids([digest_id]) == 1
     digest = smtp.to("daily@example.nhs.uk")[-1]
     assert digest["Subject"] == "Your icsvoice digest: 2 notices"

@@ -30,6 +30,17 @@ class Sink:
     delay: float = 0.0  # seconds each message takes to accept, to make a batch last
     lock: threading.Lock = field(default_factory=threading.Lock)
 
+    refuse_sender: str = ""  # an SMTP reply to every MAIL FROM, e.g. "553 Relay denied"
+
+    async def handle_MAIL(  # aiosmtpd's hook name
+        self, server: Any, session: Any, envelope: Any, address: str, mail_options: Any
+    ) -> str:
+        if self.refuse_sender:
+            return self.refuse_sender
+        envelope.mail_from = address
+        envelope.mail_options.extend(mail_options)
+        return "250 OK"
+
     async def handle_RCPT(
         self, server: Any, session: Any, envelope: Any, address: str, rcpt_options: Any
     ) -> str:
