@@ -24,6 +24,7 @@ import datetime as dt
 import logging
 import smtplib
 import time
+import uuid
 from collections.abc import Iterable
 from zoneinfo import ZoneInfo
 
@@ -93,6 +94,7 @@ def claim(ids: Iterable[int], now: dt.datetime | None = None) -> list[OutboxMess
     are left alone. Returns the rows taken, in id order."""
     ids = list(ids)
     now = now or timezone.now()
+    token = uuid.uuid4()  # this claim's own mark: only its rows come back, and only it marks them
     lease = dt.timedelta(seconds=settings.ICSVOICE_EMAIL_LEASE_SECONDS)
     taken = (
         OutboxMessage.objects.filter(pk__in=ids)
@@ -100,13 +102,13 @@ def claim(ids: Iterable[int], now: dt.datetime | None = None) -> list[OutboxMess
             Q(state=State.PENDING, next_attempt_at__lte=now)
             | Q(state=State.SENDING, claimed_at__lt=now - lease)
         )
-        .update(state=State.SENDING, claimed_at=now, attempts=F("attempts") + 1)
+        .update(state=State.SENDING, claimed_at=now, claim=token, attempts=F("attempts") + 1)
     )
     if not taken:
         return []
     return list(
         OutboxMessage.objects.select_related("recipient")
-        .filter(pk__in=ids, state=State.SENDING, claimed_at=now)
+        .filter(pk__in=ids, state=State.SENDING, claim=token)
         .order_by("id")
     )
 
@@ -191,9 +193,7 @@ def send_one(message: OutboxMessage, connection: BaseEmailBackend) -> bool:
         return False
     # Only our own claim is marked: if the lease ran out and another worker took the row,
     # its claim time differs and this update leaves it alone.
-    mine = OutboxMessage.objects.filter(
-        pk=message.pk, state=State.SENDING, claimed_at=message.claimed_at
-    )
+    mine = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING, claim=message.claim)
     mine.update(state=State.SENT, sent_at=timezone.now(), last_error="")
     return True
 
@@ -203,9 +203,7 @@ def failed_attempt(message: OutboxMessage, error: Exception) -> None:
     gave_up = permanent or message.attempts >= settings.ICSVOICE_EMAIL_MAX_ATTEMPTS
     text = f"{type(error).__name__}: {error}"[:1000]
     now = timezone.now()
-    mine = OutboxMessage.objects.filter(
-        pk=message.pk, state=State.SENDING, claimed_at=message.claimed_at
-    )
+    mine = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING, claim=message.claim)
     if gave_up:
         mine.update(state=State.FAILED, last_error=text)
         log.error("Email %s to %s failed for good: %s", message.pk, message.recipient_id, text)
@@ -249,8 +247,8 @@ def release(messages: list[OutboxMessage]) -> None:
     """Gives claimed rows back, unsent and due now (the attempt is not counted)."""
     for message in messages:
         OutboxMessage.objects.filter(
-            pk=message.pk, state=State.SENDING, claimed_at=message.claimed_at
-        ).update(state=State.PENDING, claimed_at=None, attempts=F("attempts") - 1)
+            pk=message.pk, state=State.SENDING, claim=message.claim
+        ).update(state=State.PENDING, claimed_at=None, claim=None, attempts=F("attempts") - 1)
 
 
 # --- Daily digests ------------------------------------------------------------------------------

@@ -158,6 +158,8 @@ class OutboxMessage(models.Model):
     next_attempt_at = models.DateTimeField(default=timezone.now)
     # When a worker claimed it; a claim older than the lease is a dead worker's, taken again.
     claimed_at = models.DateTimeField(null=True, blank=True)
+    # The claiming worker's token: its marks (sent, failed, given back) touch only its claim.
+    claim = models.UUIDField(null=True, blank=True, editable=False)
     attempts = models.PositiveIntegerField(default=0)
     sent_at = models.DateTimeField(null=True, blank=True)
     last_error = models.TextField(blank=True)

@@ -260,12 +260,22 @@ def test_a_live_claim_is_left_alone_and_an_expired_one_is_taken_again(group, smt
     # The first worker wakes up and finishes: its mark does not touch the new claim.
     mailer.send_one(claimed, mailer.get_connection())
     row.refresh_from_db()
-    assert row.state == State.SENDING and row.claimed_at == retaken.claimed_at
+    assert row.state == State.SENDING and row.claim == retaken.claim != claimed.claim
     mailer.send_one(retaken, mailer.get_connection())
     row.refresh_from_db()
     assert row.state == State.SENT
     # Both sends reached the server with the same Message-ID: the documented window.
     assert smtp.message_ids() == [row.message_id, row.message_id]
+
+
+def test_two_claims_at_the_same_instant_get_only_the_rows_each_took(group, db):
+    _notify(group, [UserFactory() for _ in range(4)])
+    ids = [row.pk for row in _rows()]
+    now = timezone.now()
+    first = mailer.claim(ids[:3], now=now)
+    second = mailer.claim(ids[1:], now=now)
+    assert [row.pk for row in first] == ids[:3]
+    assert [row.pk for row in second] == ids[3:]
 
 
 def test_the_scan_leaves_new_rows_to_their_own_task_for_the_grace_period(group, db, settings):
