@@ -20,9 +20,9 @@ from django.urls import reverse
 from django.utils import timezone
 
 from boards.models import Action, BoardSeat, Brief, Meeting
-from boards.selectors.briefs import _agreed_at, _final_response_exists
+from boards.selectors.briefs import agreed_at_subquery, final_response_exists
 from groups.models import Position
-from groups.reminders import UK, Due, long_date, queue_due, run_families, uk_today
+from icsvoice.reminders import Due, local_today, long_date, queue_due, run_families
 
 logger = logging.getLogger(__name__)
 
@@ -44,7 +44,7 @@ def seats_by_board(
 ) -> dict[int, set[int]]:
     """Who holds a seat (in any of `roles`, or any) on each board, one query for all:
     boards.services.common.seat_holder_ids for many boards at once."""
-    seats = BoardSeat.objects.current(on or uk_today()).filter(board_id__in=set(board_ids))
+    seats = BoardSeat.objects.current(on or local_today()).filter(board_id__in=set(board_ids))
     if roles := list(roles):
         seats = seats.filter(role__in=roles)
     holders: dict[int, set[int]] = defaultdict(set)
@@ -80,8 +80,10 @@ def remind_meetings(now: dt.datetime | None = None) -> int:
     once at 7 days and once at 1 day. Version "7d:<day>" or "1d:<day>", so a meeting moved
     to another day reminds again."""
     now = now or timezone.now()
-    today = uk_today(now)
-    horizon = dt.datetime.combine(today + dt.timedelta(days=FIRST_NOTICE_DAYS + 1), dt.time(), UK)
+    today = local_today(now)
+    horizon = timezone.make_aware(
+        dt.datetime.combine(today + dt.timedelta(days=FIRST_NOTICE_DAYS + 1), dt.time())
+    )
     meetings = list(
         Meeting.objects.filter(
             state=Meeting.State.SCHEDULED, starts_at__gt=now, starts_at__lt=horizon
@@ -92,7 +94,7 @@ def remind_meetings(now: dt.datetime | None = None) -> int:
     holders = seats_by_board({m.board_id for m in meetings}, on=today)
     dues = []
     for meeting in meetings:
-        starts = timezone.localtime(meeting.starts_at, UK)
+        starts = timezone.localtime(meeting.starts_at)
         days_to_go = (starts.date() - today).days
         notice = _meeting_notice(days_to_go)
         if notice is None:
@@ -124,7 +126,7 @@ def remind_positions_waiting(now: dt.datetime | None = None) -> int:
     days ago (the representative's queue, as briefs_waiting_card reads it): to the board's
     current GP representative. Version "<board id>:<day agreed>"."""
     now = now or timezone.now()
-    today = uk_today(now)
+    today = local_today(now)
     seat = "group__ics__boards__seats"
     rows = (
         Position.objects.filter(
@@ -133,7 +135,7 @@ def remind_positions_waiting(now: dt.datetime | None = None) -> int:
         .annotate(
             board_ref=F("group__ics__boards__pk"),
             rep_ref=F(f"{seat}__user_id"),
-            agreed_at=_agreed_at(),
+            agreed_at=agreed_at_subquery(),
         )
         .filter(agreed_at__lt=now - WAITING_NOTICE)
         .exclude(
@@ -154,7 +156,7 @@ def remind_positions_waiting(now: dt.datetime | None = None) -> int:
     for position_id, board_id, rep_id, agreed_at, title, group_name, board_name in rows:
         key = (position_id, board_id)
         if key not in dues:
-            agreed_on = timezone.localdate(agreed_at, UK)
+            agreed_on = timezone.localdate(agreed_at)
             dues[key] = Due(
                 obj=Position(pk=position_id),
                 version=f"{board_id}:{agreed_on.isoformat()}",
@@ -175,7 +177,7 @@ def remind_accounts_waiting(now: dt.datetime | None = None) -> int:
     representative (the other half of briefs_waiting_card): to the board's current GP
     representative. Version: the meeting's day."""
     now = now or timezone.now()
-    today = uk_today(now)
+    today = local_today(now)
     rows = (
         Brief.objects.filter(
             _current_seat("board__seats", GP_REPRESENTATIVE, today),
@@ -197,7 +199,7 @@ def remind_accounts_waiting(now: dt.datetime | None = None) -> int:
     dues: dict[int, Due] = {}
     for brief_id, rep_id, starts_at, meeting_title, title, board_name in rows:
         if brief_id not in dues:
-            held_on = timezone.localdate(starts_at, UK)
+            held_on = timezone.localdate(starts_at)
             dues[brief_id] = Due(
                 obj=Brief(pk=brief_id),
                 version=held_on.isoformat(),
@@ -219,10 +221,10 @@ def remind_responses_overdue(now: dt.datetime | None = None) -> int:
     """Tabled briefs past their response due date with no final response (as
     responses_overdue_card reads them): to the board's secretary and GP representative.
     Version: the due date, so a new due date (a deferral) reminds again."""
-    today = uk_today(now)
+    today = local_today(now)
     briefs = list(
         Brief.objects.filter(route=Brief.Route.TABLED, response_due_on__lt=today)
-        .exclude(_final_response_exists())
+        .exclude(final_response_exists())
         .order_by("response_due_on", "pk")
         .values_list("pk", "board_id", "response_due_on", "version__title", "board__name")
     )
@@ -251,7 +253,7 @@ def remind_responses_overdue(now: dt.datetime | None = None) -> int:
 
 def remind_actions_due(now: dt.datetime | None = None) -> int:
     """Open actions due today or earlier: to their owner. Version: the due date."""
-    today = uk_today(now)
+    today = local_today(now)
     actions = (
         Action.objects.filter(state=Action.State.OPEN, due_on__lte=today)
         .order_by("due_on", "pk")

@@ -9,19 +9,16 @@ in a fixed number of queries, then writes each object's rows in its own transact
 Vote results are not a scan: vote_close() tells the group in the transaction that closes
 the vote (kind "vote.result").
 
-The runner (`Due`, `queue_due`, `run_families`) is shared with boards/reminders.py.
+The runner (`Due`, `queue_due`, `run_families`) is the kernel's: icsvoice/reminders.py.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import logging
-from collections.abc import Callable, Iterable, Sequence
-from dataclasses import dataclass, field
-from zoneinfo import ZoneInfo
+from collections.abc import Callable
 
 from celery import shared_task
-from django.db import models, transaction
 from django.db.models import Exists, OuterRef
 from django.urls import reverse
 from django.utils import timezone
@@ -33,99 +30,15 @@ from groups.models import (
     VoteEligibility,
     VoteParticipation,
 )
-from icsvoice.models import OutboxMessage
-from icsvoice.notifications import notify
+from icsvoice.reminders import Due, local_today, long_date, queue_due, run_families
 
 logger = logging.getLogger(__name__)
 
-UK = ZoneInfo("Europe/London")
 VOTE_CLOSING_NOTICE = dt.timedelta(hours=24)
 TERMS_REVIEW_NOTICE_DAYS = 30
 
 VOTE_CLOSING = "vote.closing_soon"
 TERMS_REVIEW = "terms.review_due"
-
-
-def uk_today(now: dt.datetime | None = None) -> dt.date:
-    return timezone.localdate(now or timezone.now(), UK)
-
-
-def long_date(day: dt.date) -> str:
-    return f"{day:%A %-d %B %Y}"
-
-
-# --- The runner both apps share ---------------------------------------------------------------
-
-
-@dataclass
-class Due:
-    """One object's reminder: who should have it, and what it says."""
-
-    obj: models.Model
-    version: str
-    subject: str
-    body: str
-    url: str
-    recipients: set[int] = field(default_factory=set)
-    urgent: bool = False
-
-
-def queued(kind: str, model: type[models.Model], object_ids: Iterable[int]) -> set[tuple]:
-    """(object id, recipient id, version) of this kind already in the outbox: one query."""
-    ids = sorted({str(pk) for pk in object_ids})
-    if not ids:
-        return set()
-    return set(
-        OutboxMessage.objects.filter(
-            kind=kind, object_type=model._meta.label_lower, object_id__in=ids
-        ).values_list("object_id", "recipient_id", "version")
-    )
-
-
-def queue_due(
-    kind: str,
-    model: type[models.Model],
-    dues: Sequence[Due],
-    confirm: Callable[[Due, set[int]], set[int]] | None = None,
-) -> int:
-    """Queues each due reminder not queued yet, one transaction per object; returns how
-    many rows were new. `confirm`, run inside that transaction, may narrow the recipients
-    (re-reading what could have changed since the scan). An object that fails is logged and
-    skipped, so it cannot hold up the others."""
-    done = queued(kind, model, (due.obj.pk for due in dues))
-    count = 0
-    for due in dues:
-        new = {r for r in due.recipients if (str(due.obj.pk), r, due.version) not in done}
-        if not new:
-            continue
-        try:
-            with transaction.atomic():
-                if confirm is not None:
-                    new = confirm(due, new)
-                count += notify(
-                    kind=kind,
-                    obj=due.obj,
-                    recipients=new,
-                    subject=due.subject,
-                    body=due.body,
-                    url=due.url,
-                    version=due.version,
-                    urgent=due.urgent,
-                )
-        except Exception:
-            logger.exception("Reminder %s for %s %s failed", kind, model.__name__, due.obj.pk)
-    return count
-
-
-def run_families(families: Iterable[Callable[[], int]]) -> dict[str, int]:
-    """Runs each reminder family on its own, so one that fails does not stop the others."""
-    counts: dict[str, int] = {}
-    for family in families:
-        try:
-            counts[family.__name__] = family()
-        except Exception:
-            logger.exception("Reminder scan %s failed", family.__name__)
-    return counts
 
 
 # --- Votes closing within 24 hours ------------------------------------------------------------
@@ -180,7 +93,7 @@ def remind_votes_closing(now: dt.datetime | None = None) -> int:
     for vote_id, member_id, closes_at, title, terms_version, group_name in rows:
         if vote_id not in dues:
             what = _vote_title(title, terms_version)
-            when = timezone.localtime(closes_at, UK)
+            when = timezone.localtime(closes_at)
             dues[vote_id] = Due(
                 obj=Vote(pk=vote_id),
                 version=closes_at.isoformat(),
@@ -203,7 +116,7 @@ def remind_votes_closing(now: dt.datetime | None = None) -> int:
 def remind_terms_review(now: dt.datetime | None = None) -> int:
     """Terms of reference in force whose review date is within 30 days (or past): to the
     group's current chair. Version: the review date."""
-    today = uk_today(now)
+    today = local_today(now)
     rows = (
         GroupMembership.objects.current(today)
         .filter(

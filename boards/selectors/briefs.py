@@ -47,13 +47,13 @@ STATE_LABELS = {
 }
 
 
-def _final_response_exists() -> Exists:
+def final_response_exists() -> Exists:
     return Exists(
         BoardResponse.objects.filter(brief=OuterRef("pk")).exclude(kind=BoardResponse.Kind.DEFERRED)
     )
 
 
-def _agreed_at() -> Subquery:
+def agreed_at_subquery() -> Subquery:
     return Subquery(
         Vote.objects.filter(position=OuterRef("pk"), outcome=Vote.Outcome.AGREED)
         .order_by("-closed_at")
@@ -140,7 +140,7 @@ def waiting_positions(board: Board) -> list[Position]:
     return list(
         Position.objects.filter(group__ics_id=board.ics_id, state=Position.State.AGREED)
         .exclude(Exists(Brief.objects.filter(board=board, position=OuterRef("pk"))))
-        .annotate(agreed_at=_agreed_at())
+        .annotate(agreed_at=agreed_at_subquery())
         .select_related("group", "current_version")
         .order_by(F("agreed_at").asc(nulls_last=True), "pk")
     )
@@ -298,7 +298,7 @@ def _waiting_rows(user: User, now: dt.datetime) -> QuerySet[Any]:
                 position_ref=F("pk"),
                 row_label=F("current_version__title"),
                 row_extra=F("group__name"),
-                row_since=_agreed_at(),
+                row_since=agreed_at_subquery(),
             )
         )
         .exclude(
@@ -346,7 +346,7 @@ def _overdue_rows(user: User, on: dt.date) -> QuerySet[Any]:
             Q(board__in=seat_boards.values("board")) | Q(board__ics_id__in=reviewed)
         )
         .filter(route=Brief.Route.TABLED, response_due_on__lt=on)
-        .exclude(_final_response_exists())
+        .exclude(final_response_exists())
         .annotate(
             **_row(
                 OVERDUE_ROW,

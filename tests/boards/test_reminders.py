@@ -28,8 +28,8 @@ from boards.reminders import (
 from boards.services import briefs as brief_services
 from boards.services import conduct as conduct_services
 from groups.models import Vote
-from groups.reminders import uk_today
 from icsvoice.models import OutboxMessage
+from icsvoice.reminders import local_today as uk_today
 from tests import factories as f
 from tests.boards import briefs_fixtures
 from tests.boards.briefs_fixtures import cancelled, held, in_days, meeting, table
@@ -39,9 +39,9 @@ upcoming = briefs_fixtures.upcoming
 
 pytestmark = pytest.mark.django_db
 
-# The queries of one notify() call, however many it tells: who has it already, who takes a
-# digest, the insert, and the new rows' ids for the sender. Each object also takes a
-# savepoint and its release.
+# The queries of one notify() call, however many it tells: who has it already, who can be
+# reached (and takes a digest), the insert, and the new rows' ids for the sender. Each
+# object also takes a savepoint and its release.
 NOTIFY = 4
 PER_OBJECT = 2 + NOTIFY
 

@@ -23,9 +23,9 @@ from groups.reminders import (
 from icsvoice.models import OutboxMessage
 from tests import factories as f
 
-UK_TODAY = reminders.uk_today
-# The queries of one notify() call, however many it tells: who has it already, who takes a
-# digest, the insert, and the new rows' ids for the sender.
+UK_TODAY = reminders.local_today
+# The queries of one notify() call, however many it tells: who has it already, who can be
+# reached (and takes a digest), the insert, and the new rows' ids for the sender.
 NOTIFY = 4
 
 
