@@ -3,15 +3,12 @@ to run twice or on two workers at once. Reminder scans are in boards/reminders.p
 
 from __future__ import annotations
 
-import logging
-
 from celery import shared_task
 from django.db import OperationalError, transaction
 
 from boards.models import Meeting
 from boards.services.packs import PARTS, pack_build, pack_send_due, packs_scan
-
-logger = logging.getLogger(__name__)
+from icsvoice.celery import queue
 
 
 @shared_task(
@@ -44,15 +41,4 @@ def build_pack_on_commit(meeting_id: int) -> None:
     """Once the caller's transaction commits, asks a worker to rebuild the meeting's packs.
     A broker that cannot take the task is logged, not raised: the change itself is saved,
     and the scan builds the pack within a minute or so."""
-    transaction.on_commit(lambda: _enqueue(meeting_id))
-
-
-def _enqueue(meeting_id: int) -> None:
-    try:
-        build_pack.delay(meeting_id)
-    except Exception:
-        logger.warning(
-            "Could not queue the pack build for meeting %s; the pack scan will build it.",
-            meeting_id,
-            exc_info=True,
-        )
+    transaction.on_commit(lambda: queue(build_pack, meeting_id))

@@ -26,7 +26,6 @@ import smtplib
 import time
 import uuid
 from collections.abc import Iterable
-from zoneinfo import ZoneInfo
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives, get_connection
@@ -37,11 +36,11 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
 
+from icsvoice.celery import queue
 from icsvoice.models import OutboxMessage, User
 
 log = logging.getLogger(__name__)
 State = OutboxMessage.State
-UK = ZoneInfo("Europe/London")
 
 BATCH = 50  # rows per send task: one SMTP connection each
 SCAN_LIMIT = 20_000  # rows one scan hands out; the next scan takes the rest
@@ -60,15 +59,13 @@ def backoff(attempts: int) -> dt.timedelta:
 
 
 def dispatch_ids(ids: list[int]) -> None:
-    """Queues send tasks for these rows, BATCH at a time. Never raises (see notify)."""
+    """Queues send tasks for these rows, BATCH at a time. Never raises: rows whose task
+    could not be queued stay pending, and beat's scan sends them."""
     from icsvoice.tasks import send_emails
 
     for start in range(0, len(ids), BATCH):
-        try:
-            send_emails.delay(ids[start : start + BATCH])
-        except Exception:  # the broker is down: the scan will find the rows
-            log.warning("Could not queue emails %s; the scan will send them", ids[start:][:BATCH])
-            return
+        if not queue(send_emails, ids[start : start + BATCH]):
+            return  # the broker is down: the rest would fail the same way
 
 
 def due_ids(now: dt.datetime | None = None, limit: int = SCAN_LIMIT) -> list[int]:
@@ -262,7 +259,7 @@ def digests_make(now: dt.datetime | None = None) -> list[int]:
     key, with the day as version); notices written after today's digest wait for tomorrow's.
     Returns the digest rows made, for sending."""
     now = now or timezone.now()
-    local = now.astimezone(UK)
+    local = timezone.localtime(now)  # UK time (settings.TIME_ZONE)
     if local.hour < settings.ICSVOICE_DIGEST_HOUR:
         return []
     day = local.date().isoformat()

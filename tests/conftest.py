@@ -77,6 +77,41 @@ def _tasks_stay_in_memory():
         os.environ["CELERY_BROKER_URL"] = environ
 
 
+@pytest.fixture
+def eager():
+    """Tasks run in this process when queued, so work queued after a commit is seen whole."""
+    from icsvoice.celery import app
+
+    before = app.conf.task_always_eager, app.conf.task_eager_propagates
+    app.conf.task_always_eager, app.conf.task_eager_propagates = True, True
+    yield
+    app.conf.task_always_eager, app.conf.task_eager_propagates = before
+
+
+@pytest.fixture
+def broker_down():
+    """Celery's broker is a Redis address where nothing listens: queuing a task fails."""
+    from icsvoice.celery import app
+    from tests.support.smtp import free_port
+
+    def forget_connections() -> None:  # Celery keeps connection and producer pools
+        app._pool = None
+        app.amqp._producer_pool = None
+
+    conf = app.conf
+    keys = ("broker_url", "broker_transport_options", "task_publish_retry", "task_always_eager")
+    before = {key: conf[key] for key in keys}
+    conf.broker_url = f"redis://127.0.0.1:{free_port()}/0"
+    conf.broker_transport_options = {"max_retries": 0}
+    conf.task_publish_retry = False
+    conf.task_always_eager = False
+    forget_connections()
+    yield
+    for key, value in before.items():
+        conf[key] = value
+    forget_connections()
+
+
 @pytest.fixture(autouse=True)
 def _fast_passwords(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]

@@ -6,7 +6,6 @@ before the meeting, and a later version is announced once as a change."""
 from __future__ import annotations
 
 import datetime as dt
-import socket
 import threading
 
 import pytest
@@ -19,51 +18,12 @@ from boards.packs import CONFIDENTIAL, PUBLIC
 from boards.services import meetings as services
 from boards.services.packs import pack_build, pack_send, packs_scan
 from boards.tasks import build_pack, pack_scan
-from icsvoice.celery import app as celery_app
 from icsvoice.errors import DomainError
 from icsvoice.models import AuditEvent, OutboxMessage
 from tests import factories as f
 from tests.boards.packs_fixtures import add_paper, text_pdf, three_items
 
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def eager():
-    """Tasks run in this process when queued, so work queued after a commit is seen whole."""
-    before = celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = True, True
-    yield
-    celery_app.conf.task_always_eager, celery_app.conf.task_eager_propagates = before
-
-
-def _closed_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-@pytest.fixture
-def broker_down():
-    """Celery's broker is a Redis address where nothing listens: queuing a task fails."""
-    conf = celery_app.conf
-    keys = ("broker_url", "broker_transport_options", "task_publish_retry", "task_always_eager")
-    before = {key: conf[key] for key in keys}
-    conf.broker_url = f"redis://127.0.0.1:{_closed_port()}/0"
-    conf.broker_transport_options = {"max_retries": 0}
-    conf.task_publish_retry = False
-    conf.task_always_eager = False
-    _forget_connections()
-    yield
-    for key, value in before.items():
-        conf[key] = value
-    _forget_connections()
-
-
-def _forget_connections() -> None:
-    """Celery keeps its connection and producer pools; a changed broker needs new ones."""
-    celery_app._pool = None
-    celery_app.amqp._producer_pool = None
 
 
 def _versions(meeting, part=CONFIDENTIAL) -> list[int]:
@@ -141,7 +101,7 @@ def test_a_broker_that_is_down_is_logged_not_raised_and_the_scan_builds_the_pack
     with django_capture_on_commit_callbacks(execute=True):
         version = services.agenda_publish(meeting=pm.meeting, actor=cast.secretary)
     assert version.state == "published"
-    assert "Could not queue the pack build for meeting" in caplog.text
+    assert f"Could not queue boards.build_pack ({pm.meeting.pk},)" in caplog.text
     assert not MeetingPack.objects.exists()
     assert packs_scan() == {"built": 2, "sent": 0, "failed": 0}
     assert _versions(pm.meeting) == [1]

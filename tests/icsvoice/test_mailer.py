@@ -13,7 +13,6 @@ from django.urls import reverse
 from django.utils import timezone
 
 from icsvoice import mailer
-from icsvoice.celery import app as celery_app
 from icsvoice.models import AuditEvent, OutboxMessage
 from icsvoice.notifications import notify
 from tests.factories import LeadershipGroupFactory, UserFactory
@@ -34,14 +33,6 @@ def smtp(settings):
         settings.EMAIL_TIMEOUT = 5
         settings.SITE_URL = "https://icsvoice.example.nhs.uk"
         yield sink
-
-
-@pytest.fixture
-def eager():
-    """Tasks run in this process, so the hand-over after commit is seen whole."""
-    celery_app.conf.task_always_eager = True
-    yield
-    celery_app.conf.task_always_eager = False
 
 
 @pytest.fixture
@@ -100,6 +91,18 @@ def test_a_rolled_back_change_sends_nothing(group, smtp, eager, django_capture_o
             pass
     assert _rows() == []
     assert smtp.messages() == []
+
+
+def test_a_broker_that_is_down_leaves_the_rows_for_the_scan(
+    group, smtp, broker_down, django_capture_on_commit_callbacks, caplog, settings
+):
+    settings.ICSVOICE_EMAIL_DISPATCH_GRACE_SECONDS = 0
+    with django_capture_on_commit_callbacks(execute=True):
+        assert _notify(group, [UserFactory(), UserFactory()]) == 2
+    assert "Could not queue icsvoice.send_emails" in caplog.text
+    rows = _rows()
+    assert {row.state for row in rows} == {State.PENDING} and smtp.messages() == []
+    assert mailer.due_ids() == [row.pk for row in rows]
 
 
 def test_sending_the_same_rows_twice_sends_each_once(group, smtp):
