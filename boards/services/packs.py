@@ -266,23 +266,43 @@ def _send_to_newcomers(meeting: Meeting, pack: MeetingPack) -> int:
     newcomers = seat_holder_ids(meeting.board) - told
     if not newcomers:
         return 0
-    when = timezone.localtime(meeting.starts_at)
+    kind, subject, body = _pack_notice(meeting, pack)
     with transaction.atomic():
         return notify(
-            kind="boards.pack_sent",
+            kind=kind,
             obj=meeting,
             recipients=newcomers,
             version=pack.version,
-            subject=f"Meeting pack: {meeting}",
-            body=(
-                f"The pack for {meeting.title} on {when:%-d %B %Y at %H:%M} is ready: the "
-                f"agenda and every paper, {pack.pages} page{'s' if pack.pages != 1 else ''}. "
-                "It holds the private part of the meeting, so it is for the board's members "
-                "only. Download it from the meeting's page."
-            ),
+            subject=subject,
+            body=body,
             url=_meeting_url(meeting),
             urgent=True,
         )
+
+
+def _pack_notice(
+    meeting: Meeting, pack: MeetingPack, replaces: MeetingPack | None = None
+) -> tuple[str, str, str]:
+    """(kind, subject, body) of the email that sends a pack, or announces the version that
+    `replaces` an earlier one already sent."""
+    when = timezone.localtime(meeting.starts_at)
+    on = f"{meeting.title} on {when:%-d %B %Y at %H:%M}"
+    pages = f"{pack.pages} page{'s' if pack.pages != 1 else ''}"
+    if replaces is None:
+        return (
+            "boards.pack_sent",
+            f"Meeting pack: {meeting}",
+            f"The pack for {on} is ready: the agenda and every paper, {pages}. It holds the "
+            "private part of the meeting, so it is for the board's members only. Download it "
+            "from the meeting's page.",
+        )
+    return (
+        "boards.pack_changed",
+        f"Meeting pack changed: {meeting}",
+        f"The pack for {on} has changed since version {replaces.version} was sent: the "
+        f"agenda, a paper or the meeting's details. Version {pack.version} ({pages}) "
+        "replaces it. Download it from the meeting's page.",
+    )
 
 
 def _send(meeting: Meeting, pack: MeetingPack) -> int:
@@ -302,26 +322,8 @@ def _send(meeting: Meeting, pack: MeetingPack) -> int:
         .order_by("-version")
         .first()
     )
-    when = timezone.localtime(meeting.starts_at)
-    on = f"{meeting.title} on {when:%-d %B %Y at %H:%M}"
-    pages = f"{pack.pages} page{'s' if pack.pages != 1 else ''}"
     recipients = seat_holder_ids(meeting.board)
-    if before is None:
-        kind = "boards.pack_sent"
-        subject = f"Meeting pack: {meeting}"
-        body = (
-            f"The pack for {on} is ready: the agenda and every paper, {pages}. It holds the "
-            "private part of the meeting, so it is for the board's members only. Download it "
-            "from the meeting's page."
-        )
-    else:
-        kind = "boards.pack_changed"
-        subject = f"Meeting pack changed: {meeting}"
-        body = (
-            f"The pack for {on} has changed since version {before.version} was sent: the "
-            f"agenda, a paper or the meeting's details. Version {pack.version} ({pages}) "
-            "replaces it. Download it from the meeting's page."
-        )
+    kind, subject, body = _pack_notice(meeting, pack, replaces=before)
     queued = notify(
         kind=kind,
         obj=meeting,
