@@ -6,7 +6,7 @@ class BoardsConfig(AppConfig):
     verbose_name = "ICS boards"
 
     def ready(self) -> None:
-        from boards import cards
+        from boards import audit_scopes, cards
         from boards.selectors import role_grants
         from boards.selectors.briefs import position_journey_steps
         from icsvoice.registry import register_position_journey, register_role_provider
@@ -14,3 +14,4 @@ class BoardsConfig(AppConfig):
         register_role_provider(role_grants)
         register_position_journey(position_journey_steps)
         cards.register()
+        audit_scopes.register()

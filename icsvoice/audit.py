@@ -7,6 +7,7 @@ table; verify() recomputes the chain and names the first event that does not fit
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 import json
 from collections.abc import Iterator
@@ -15,9 +16,10 @@ from datetime import UTC, datetime
 from typing import Any
 
 from django.db import connection, models, transaction
+from django.db.models import Q
 from django.utils import timezone
 
-from icsvoice.models import AuditCheckpoint, AuditEvent, User
+from icsvoice.models import AuditCheckpoint, AuditEvent, AuditVerification, User
 
 GENESIS = "0" * 64
 TABLE = AuditEvent._meta.db_table
@@ -45,21 +47,28 @@ def _digest(
     ics_id: int | None,
     payload: Any,
     prev_hash: str,
+    group_id: int | None = None,
+    board_id: int | None = None,
 ) -> str:
+    fields = [
+        id,
+        occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
+        actor_id,
+        actor_label,
+        role,
+        event,
+        object_type,
+        object_id,
+        ics_id,
+        payload,
+        prev_hash,
+    ]
+    # The group and board joined the chain later: an event with neither hashes exactly as
+    # events written before them did, so older chains still verify.
+    if group_id is not None or board_id is not None:
+        fields += [group_id, board_id]
     body = json.dumps(
-        [
-            id,
-            occurred_at.astimezone(UTC).isoformat(timespec="microseconds"),
-            actor_id,
-            actor_label,
-            role,
-            event,
-            object_type,
-            object_id,
-            ics_id,
-            payload,
-            prev_hash,
-        ],
+        fields,
         sort_keys=True,
         separators=(",", ":"),
         ensure_ascii=False,
@@ -81,6 +90,39 @@ def _object_ref(obj: models.Model | None) -> tuple[str, str]:
     return obj._meta.label_lower, str(obj.pk)
 
 
+# --- Which group and board an object belongs to ---------------------------------------------
+
+# model -> (path to its group's id, path to its board's id), each "" for none. Apps register
+# theirs when they start (the kernel imports no app); a path walks attributes, as Django's
+# lookups do: "brief__position__group_id".
+_scopes: dict[type[models.Model], tuple[str, str]] = {}
+
+
+def register_scope(model: type[models.Model], *, group: str = "", board: str = "") -> None:
+    """Say where an object's group and board are, for the events recorded about it."""
+    _scopes[model] = (group, board)
+
+
+def _walk(obj: Any, path: str) -> int | None:
+    value = obj
+    for name in path.split("__"):
+        value = getattr(value, name, None)
+        if value is None:
+            return None
+    return int(value)
+
+
+def scope_of(obj: models.Model | None) -> tuple[int | None, int | None]:
+    """The (group id, board id) an object belongs to, where it belongs to one."""
+    if obj is None:
+        return None, None
+    group_path, board_path = _scopes.get(type(obj), ("", ""))
+    return (
+        _walk(obj, group_path) if group_path else None,
+        _walk(obj, board_path) if board_path else None,
+    )
+
+
 def record(
     *,
     event: str,
@@ -98,8 +140,8 @@ def record(
     if actor is not None and not actor.is_authenticated:
         actor = None
     object_type, object_id = _object_ref(obj)
+    group_id, board_id = scope_of(obj)
     clean_payload = _canonical(payload or {})
-    occurred_at = timezone.now()
     actor_label = actor.email if actor else ""
     with transaction.atomic():
         _lock_chain()
@@ -107,7 +149,9 @@ def record(
         prev_id, prev_hash = last if last else (0, GENESIS)
         fields = {
             "id": prev_id + 1,
-            "occurred_at": occurred_at,
+            # Read while holding the chain's lock, so times never go backwards along the
+            # chain: the review turns a date range into a range of ids.
+            "occurred_at": timezone.now(),
             "actor_id": actor.pk if actor else None,
             "actor_label": actor_label,
             "role": role,
@@ -115,6 +159,8 @@ def record(
             "object_type": object_type,
             "object_id": object_id,
             "ics_id": ics_id,
+            "group_id": group_id,
+            "board_id": board_id,
             "payload": clean_payload,
             "prev_hash": prev_hash,
         }
@@ -142,6 +188,8 @@ def _stored_rows(chunk: int) -> Iterator[dict[str, Any]]:
         "object_type",
         "object_id",
         "ics_id",
+        "group_id",
+        "board_id",
         "payload",
         "prev_hash",
         "hash",
@@ -266,3 +314,68 @@ def remove_triggers(schema_editor: Any) -> None:
     elif schema_editor.connection.vendor == "sqlite":
         for statement in SQLITE_DROP_TRIGGERS:
             schema_editor.execute(statement)
+
+
+# --- Verifications asked for on the review page, run by a worker ----------------------------
+
+# A run that has not finished after this long is taken to have died with its worker.
+VERIFY_STALE = dt.timedelta(hours=2)
+# The nightly check: a verification is started when none was asked for in this long.
+VERIFY_EVERY = dt.timedelta(hours=24)
+
+
+def verification_request(actor: User | None) -> tuple[AuditVerification, bool]:
+    """A new verification, waiting for a worker; or the one already waiting or running
+    (False), so that pressing the button twice checks the chain once."""
+    with transaction.atomic():
+        _lock_chain()
+        busy = (
+            AuditVerification.objects.filter(
+                state__in=[AuditVerification.State.QUEUED, AuditVerification.State.RUNNING],
+                requested_at__gte=timezone.now() - VERIFY_STALE,
+            )
+            .order_by("-requested_at")
+            .first()
+        )
+        if busy is not None:
+            return busy, False
+        return AuditVerification.objects.create(requested_by=actor), True
+
+
+def verification_run(verification_id: int) -> AuditVerification | None:
+    """Runs a waiting verification (once: a second worker given the same id finds it taken)
+    and stores what it found."""
+    now = timezone.now()
+    taken = AuditVerification.objects.filter(
+        Q(state=AuditVerification.State.QUEUED)
+        | Q(state=AuditVerification.State.RUNNING, started_at__lt=now - VERIFY_STALE),
+        pk=verification_id,
+    ).update(state=AuditVerification.State.RUNNING, started_at=now)
+    if not taken:
+        return None
+    try:
+        result = verify()
+    except Exception as error:
+        AuditVerification.objects.filter(pk=verification_id).update(
+            state=AuditVerification.State.ERROR,
+            finished_at=timezone.now(),
+            problem=f"The check stopped with an error: {type(error).__name__}",
+        )
+        raise
+    AuditVerification.objects.filter(pk=verification_id).update(
+        state=AuditVerification.State.INTACT if result.ok else AuditVerification.State.BROKEN,
+        finished_at=timezone.now(),
+        checked=result.checked,
+        last_event_id=result.last_id or None,
+        broken_event_id=result.broken_id,
+        problem=result.problem,
+    )
+    return AuditVerification.objects.get(pk=verification_id)
+
+
+def verification_due() -> AuditVerification | None:
+    """The nightly check's verification, when none was asked for in the last day."""
+    if AuditVerification.objects.filter(requested_at__gte=timezone.now() - VERIFY_EVERY).exists():
+        return None
+    verification, created = verification_request(None)
+    return verification if created else None

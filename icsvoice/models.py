@@ -89,6 +89,10 @@ class AuditEvent(models.Model):
     object_type = models.CharField(max_length=100, blank=True)
     object_id = models.CharField(max_length=64, blank=True)
     ics_id = models.BigIntegerField(null=True, blank=True)
+    # The leadership group and the board the object belongs to, where it belongs to one
+    # (a brief to both), so the review can filter by them; filled by record().
+    group_id = models.BigIntegerField(null=True, blank=True)
+    board_id = models.BigIntegerField(null=True, blank=True)
     payload = models.JSONField(default=dict, blank=True)
     prev_hash = models.CharField(max_length=64)
     hash = models.CharField(max_length=64, unique=True)
@@ -102,6 +106,14 @@ class AuditEvent(models.Model):
             ),
             models.Index(fields=["ics_id", "id"], name="icsvoice_audit_ics_idx"),
             models.Index(fields=["actor", "id"], name="icsvoice_audit_actor_idx"),
+            # The review's filters, newest first within an ICS (engagement.auditlog); a
+            # group or a board lies in one ICS, so they need no ICS column of their own.
+            models.Index(fields=["ics_id", "event", "id"], name="icsvoice_audit_ics_event_idx"),
+            models.Index(fields=["ics_id", "role", "id"], name="icsvoice_audit_ics_role_idx"),
+            models.Index(fields=["group_id", "id"], name="icsvoice_audit_group_idx"),
+            models.Index(fields=["board_id", "id"], name="icsvoice_audit_board_idx"),
+            # Dates become a range of ids (events are numbered in time order).
+            models.Index(fields=["occurred_at", "id"], name="icsvoice_audit_when_idx"),
         ]
 
     def __str__(self) -> str:
@@ -126,6 +138,37 @@ class AuditCheckpoint(models.Model):
 
     def __str__(self) -> str:
         return f"verified to #{self.last_event_id} at {self.verified_at:%Y-%m-%d %H:%M}"
+
+
+class AuditVerification(models.Model):
+    """One run of the chain's verification: asked for on the review page (or by the nightly
+    scan), run by a worker. Failures are kept as well as successes, so a broken chain stays
+    on the page until a later run finds it whole again."""
+
+    class State(models.TextChoices):
+        QUEUED = "queued", "Waiting for a worker"
+        RUNNING = "running", "Checking"
+        INTACT = "intact", "Intact"
+        BROKEN = "broken", "Broken"
+        ERROR = "error", "Could not finish"
+
+    requested_at = models.DateTimeField(default=timezone.now)
+    requested_by = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.PROTECT, related_name="+"
+    )
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    state = models.CharField(max_length=10, choices=State.choices, default=State.QUEUED)
+    checked = models.BigIntegerField(default=0)
+    last_event_id = models.BigIntegerField(null=True, blank=True)
+    broken_event_id = models.BigIntegerField(null=True, blank=True)
+    problem = models.TextField(blank=True)
+
+    class Meta:
+        ordering = ["-requested_at", "-id"]
+
+    def __str__(self) -> str:
+        return f"verification {self.pk} ({self.state})"
 
 
 class OutboxMessage(models.Model):

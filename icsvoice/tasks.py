@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from celery import shared_task
 
-from icsvoice import mailer
+from icsvoice import audit, mailer
 
 
 @shared_task(name="icsvoice.send_emails", ignore_result=True, acks_late=True)
@@ -30,3 +30,29 @@ def send_digests() -> int:
     ids = mailer.digests_make()
     mailer.dispatch_ids(ids)
     return len(ids)
+
+
+# Verifying a long chain takes minutes (about 40 seconds per million events), not the
+# default limits' seconds.
+@shared_task(
+    name="icsvoice.verify_audit_trail",
+    ignore_result=True,
+    acks_late=True,
+    soft_time_limit=3 * 3600,
+    time_limit=3 * 3600 + 60,
+)
+def verify_audit_trail(verification_id: int) -> str:
+    """Recomputes the audit trail's hash chain for a verification asked for on the review
+    page, and stores what it found (intact up to which event, or the first broken one)."""
+    verification = audit.verification_run(verification_id)
+    return verification.state if verification else "taken"
+
+
+@shared_task(name="icsvoice.verify_audit_daily", ignore_result=True)
+def verify_audit_daily() -> bool:
+    """Beat runs this every minute; once a day it queues a verification of the chain."""
+    verification = audit.verification_due()
+    if verification is None:
+        return False
+    verify_audit_trail.delay(verification.pk)
+    return True
