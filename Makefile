@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install assets run test test-fast lint format typecheck bench clean
+.PHONY: install assets run test test-fast lint format typecheck schema bench clean
 
 $(STAMP): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -52,12 +52,17 @@ format: install
 typecheck: install
 	$(BIN)/mypy icsvoice groups boards engagement
 
+# The API's OpenAPI schema, kept in the repository; a test fails when it differs from the code.
+schema: install
+	$(MANAGE) spectacular --validate --fail-on-warn --file docs/api/openapi.yaml
+
 # Speed and memory targets (never timed unit tests). Each benchmark prints one line, writes
 # bench/results/<name>.json (git-ignored) and fails when it misses its target. Set
 # DATABASE_URL to a PostgreSQL server to measure on it; otherwise SQLite.
 bench: install assets
 	$(BIN)/python -m bench.packs
 	$(BIN)/python -m bench.emails
+	$(BIN)/python -m bench.audit
 
 clean:
 	rm -rf $(VENV) var/static var/cache

@@ -318,10 +318,29 @@ def remove_triggers(schema_editor: Any) -> None:
 
 # --- Verifications asked for on the review page, run by a worker ----------------------------
 
-# A run that has not finished after this long is taken to have died with its worker.
-VERIFY_STALE = dt.timedelta(hours=2)
+# The verify task's hard time limit (icsvoice.tasks) is under Redis's visibility timeout
+# (an hour), so a running check is never handed to a second worker; a run still marked
+# running after VERIFY_STALE died with its worker, and the scan records that.
+VERIFY_STALE = dt.timedelta(hours=1)
+# A check waiting this long without a worker taking it lost its task: the scan queues it again.
+VERIFY_REQUEUE = dt.timedelta(minutes=5)
 # The nightly check: a verification is started when none was asked for in this long.
 VERIFY_EVERY = dt.timedelta(hours=24)
+DIED = "The worker checking the trail stopped before it finished. Start the check again."
+
+
+def _busy() -> AuditVerification | None:
+    return (
+        AuditVerification.objects.filter(
+            Q(state=AuditVerification.State.QUEUED)
+            | Q(
+                state=AuditVerification.State.RUNNING,
+                started_at__gte=timezone.now() - VERIFY_STALE,
+            )
+        )
+        .order_by("-requested_at")
+        .first()
+    )
 
 
 def verification_request(actor: User | None) -> tuple[AuditVerification, bool]:
@@ -329,14 +348,7 @@ def verification_request(actor: User | None) -> tuple[AuditVerification, bool]:
     (False), so that pressing the button twice checks the chain once."""
     with transaction.atomic():
         _lock_chain()
-        busy = (
-            AuditVerification.objects.filter(
-                state__in=[AuditVerification.State.QUEUED, AuditVerification.State.RUNNING],
-                requested_at__gte=timezone.now() - VERIFY_STALE,
-            )
-            .order_by("-requested_at")
-            .first()
-        )
+        busy = _busy()
         if busy is not None:
             return busy, False
         return AuditVerification.objects.create(requested_by=actor), True
@@ -345,24 +357,27 @@ def verification_request(actor: User | None) -> tuple[AuditVerification, bool]:
 def verification_run(verification_id: int) -> AuditVerification | None:
     """Runs a waiting verification (once: a second worker given the same id finds it taken)
     and stores what it found."""
-    now = timezone.now()
+    started = timezone.now()
     taken = AuditVerification.objects.filter(
-        Q(state=AuditVerification.State.QUEUED)
-        | Q(state=AuditVerification.State.RUNNING, started_at__lt=now - VERIFY_STALE),
-        pk=verification_id,
-    ).update(state=AuditVerification.State.RUNNING, started_at=now)
+        pk=verification_id, state=AuditVerification.State.QUEUED
+    ).update(state=AuditVerification.State.RUNNING, started_at=started)
     if not taken:
         return None
+    # Only this run's marks land: a run the scan has since given up on writes nothing.
+    mine = AuditVerification.objects.filter(
+        pk=verification_id, state=AuditVerification.State.RUNNING, started_at=started
+    )
     try:
         result = verify()
     except Exception as error:
-        AuditVerification.objects.filter(pk=verification_id).update(
+        mine.update(
             state=AuditVerification.State.ERROR,
             finished_at=timezone.now(),
-            problem=f"The check stopped with an error: {type(error).__name__}",
+            problem=f"The check stopped with an error ({type(error).__name__}). "
+            "Start the check again.",
         )
         raise
-    AuditVerification.objects.filter(pk=verification_id).update(
+    mine.update(
         state=AuditVerification.State.INTACT if result.ok else AuditVerification.State.BROKEN,
         finished_at=timezone.now(),
         checked=result.checked,
@@ -373,9 +388,31 @@ def verification_run(verification_id: int) -> AuditVerification | None:
     return AuditVerification.objects.get(pk=verification_id)
 
 
-def verification_due() -> AuditVerification | None:
-    """The nightly check's verification, when none was asked for in the last day."""
-    if AuditVerification.objects.filter(requested_at__gte=timezone.now() - VERIFY_EVERY).exists():
-        return None
-    verification, created = verification_request(None)
-    return verification if created else None
+def verification_scan() -> list[int]:
+    """Beat's once-a-minute look at the checks: a run whose worker died is recorded as
+    stopped; the ids of checks to queue are returned: those waiting too long (their task
+    was lost) and, once a day, a new nightly check."""
+    now = timezone.now()
+    AuditVerification.objects.filter(
+        state=AuditVerification.State.RUNNING, started_at__lt=now - VERIFY_STALE
+    ).update(state=AuditVerification.State.ERROR, finished_at=now, problem=DIED)
+    ids = list(
+        AuditVerification.objects.filter(
+            state=AuditVerification.State.QUEUED, requested_at__lt=now - VERIFY_REQUEUE
+        ).values_list("pk", flat=True)
+    )
+    if not AuditVerification.objects.filter(requested_at__gte=now - VERIFY_EVERY).exists():
+        verification, created = verification_request(None)
+        if created:
+            ids.append(verification.pk)
+    return ids
+
+
+def verification_status() -> tuple[AuditVerification | None, AuditVerification | None]:
+    """(the latest finished check, whatever it found; a check waiting or running, if any)."""
+    finished = (
+        AuditVerification.objects.filter(finished_at__isnull=False)
+        .order_by("-finished_at", "-id")
+        .first()
+    )
+    return finished, _busy()

@@ -48,6 +48,7 @@ NAVIGATION: tuple[NavEntry, ...] = (
             }
         ),
     ),
+    NavEntry("Review", "engagement:review-home", frozenset({"ics_reviewer"})),
     NavEntry("Admin", "admin:index", frozenset({SITE_ADMIN})),
 )
 

@@ -356,7 +356,9 @@ class DateField(forms.MultiValueField):
         missing = [part for part, text in values.items() if not text]
         if missing:
             raise self._error("incomplete", missing, missing=" and ".join(missing))
-        not_numbers = [part for part, text in values.items() if not text.isdigit()]
+        not_numbers = [
+            part for part, text in values.items() if not (text.isascii() and text.isdigit())
+        ]
         if not_numbers:
             raise self._error("invalid", not_numbers)
         if len(values["year"]) != 4:
@@ -366,7 +368,7 @@ class DateField(forms.MultiValueField):
             raise self._error("invalid", ["month"])
         try:
             date = datetime.date(year, month, day)
-        except ValueError:
+        except (ValueError, OverflowError):  # a day of 20 digits is no date either
             raise self._error("invalid", ["day"]) from None
         self.validate(date)
         self.run_validators(date)

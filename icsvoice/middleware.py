@@ -8,7 +8,7 @@ from datetime import datetime
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout
-from django.http import HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils import timezone
@@ -36,8 +36,18 @@ class SessionLifetimeMiddleware:
                     f"You were signed out because sessions last at most {hours} hours. "
                     "Sign in again to carry on.",
                 )
+                if request.path.startswith(API_PREFIX):
+                    return _api_refusal("Your session has ended: sign in again.")
                 return redirect(settings.LOGIN_URL)
         return self.get_response(request)
+
+
+# The read-only API answers in JSON, never with a redirect to a page.
+API_PREFIX = "/api/"
+
+
+def _api_refusal(detail: str) -> HttpResponse:
+    return JsonResponse({"detail": detail}, status=403)
 
 
 class RequireTwoFactorMiddleware:
@@ -63,6 +73,11 @@ class RequireTwoFactorMiddleware:
             and not request.path.startswith(self.ALLOWED_PREFIXES)
             and not _has_totp(request)
         ):
+            if request.path.startswith(API_PREFIX):
+                return _api_refusal(
+                    "Set up your authenticator app on the service before using the API "
+                    "with your session, or use an API token."
+                )
             return redirect(reverse("mfa_activate_totp"))
         return self.get_response(request)
 

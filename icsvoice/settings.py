@@ -56,6 +56,9 @@ INSTALLED_APPS = [
     "allauth.mfa",
     "axes",
     "crispy_forms",
+    "rest_framework",
+    "knox",
+    "drf_spectacular",
 ]
 
 MIDDLEWARE = [
@@ -322,6 +325,69 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     "boards-reminders": {"task": "boards.send_reminders", "schedule": _SCAN},
     # Packs out of date with their agenda or papers, and packs due to go to members.
     "boards-packs": {"task": "boards.pack_scan", "schedule": _SCAN},
+    # The audit trail's hash chain: verified once a day (and whenever a reviewer asks);
+    # checks whose task was lost are queued again, those whose worker died are recorded.
+    "verify-audit-trail": {"task": "icsvoice.verify_audit_scan", "schedule": _SCAN},
+}
+
+# --- The read-only API (engagement/api) -------------------------------------------------------
+# GET only, JSON only. A knox token ("Authorization: Token ...", stored hashed, expiring) or
+# the signed-in session; everyone sees what the screens would show them. Unauthenticated
+# requests get 401 JSON (the token scheme comes first, so it names the challenge).
+REST_FRAMEWORK: dict[str, object] = {
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "engagement.api.auth.TokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    "DEFAULT_PAGINATION_CLASS": "engagement.api.pagination.IdCursorPagination",
+    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    # No OPTIONS descriptions: the OpenAPI schema describes every endpoint.
+    "DEFAULT_METADATA_CLASS": None,
+}
+SPECTACULAR_SETTINGS: dict[str, object] = {
+    "TITLE": "icsvoice API",
+    "VERSION": "1.0.0",
+    "DESCRIPTION": (
+        "Read-only access to primary care's input to an ICS board: positions, vote "
+        "summaries, briefs, board meetings, agendas, board responses and, for ICS staff "
+        "reviewers, the audit trail.\n\n"
+        "**Who sees what.** Every endpoint returns only what you could see on the screens. "
+        "Positions and votes: members of the leadership group and the ICS's staff "
+        "reviewers. Briefs, meetings, agendas and responses: people with a seat on the "
+        "board and the ICS's staff reviewers. Audit events: the ICS's staff reviewers only. "
+        "A list leaves out what you may not see; asking for one such object by id answers "
+        "404 when it belongs to another ICS (its existence is not confirmed) and 403 when "
+        "it is in your ICS but your role does not cover it.\n\n"
+        "**Secret ballots** reveal participation only (who could vote and how many voted), "
+        "never any choice, count of choices or link between a person and a choice. "
+        "Results a group keeps hidden until its vote closes stay hidden here too.\n\n"
+        "**Signing in.** Create a token on the *API tokens* page (settings/api-tokens/) "
+        "and send it as `Authorization: Token <token>`. Tokens expire and can be revoked "
+        "there; only a hash of each is kept. A signed-in browser session works too.\n\n"
+        "**Pages.** Lists are in pages of 50 (up to 200 with `page_size`), ordered by id, "
+        "oldest first. Follow `next` until it is null; a page's links stay valid while "
+        "rows are added.\n\n"
+        "Times are ISO 8601 with their offset from UTC (UK time); dates are UK calendar "
+        "dates."
+    ),
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SERVE_PUBLIC": True,
+    "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    "SERVE_AUTHENTICATION": [],
+    "SCHEMA_PATH_PREFIX": "/api/",
+}
+# Knox tokens: stored as a SHA-512 hash, shown once, expiring after ICSVOICE_API_TOKEN_DAYS
+# (30 unless set), never renewed by use; at most ICSVOICE_API_TOKENS_PER_PERSON live at once.
+# The prefix lets secret scanners recognise a leaked token.
+REST_KNOX: dict[str, object] = {
+    "TOKEN_TTL": timedelta(days=env_int("ICSVOICE_API_TOKEN_DAYS", 30)),
+    "AUTO_REFRESH": False,
+    "TOKEN_LIMIT_PER_USER": env_int("ICSVOICE_API_TOKENS_PER_PERSON", 5),
+    "TOKEN_PREFIX": "icsv_",
+    "AUTH_HEADER_PREFIX": "Token",
 }
 
 # --- Logging --------------------------------------------------------------------------------

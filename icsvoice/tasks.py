@@ -6,6 +6,7 @@ from __future__ import annotations
 from celery import shared_task
 
 from icsvoice import audit, mailer
+from icsvoice.celery import queue
 
 
 @shared_task(name="icsvoice.send_emails", ignore_result=True, acks_late=True)
@@ -32,14 +33,15 @@ def send_digests() -> int:
     return len(ids)
 
 
-# Verifying a long chain takes minutes (about 40 seconds per million events), not the
-# default limits' seconds.
+# Verifying a long chain takes minutes (about 40 seconds per million events), not the default
+# limits' seconds; the hard limit stays under Redis's visibility timeout (an hour), so a
+# running check is never delivered to a second worker.
 @shared_task(
     name="icsvoice.verify_audit_trail",
     ignore_result=True,
     acks_late=True,
-    soft_time_limit=3 * 3600,
-    time_limit=3 * 3600 + 60,
+    soft_time_limit=45 * 60,
+    time_limit=50 * 60,
 )
 def verify_audit_trail(verification_id: int) -> str:
     """Recomputes the audit trail's hash chain for a verification asked for on the review
@@ -48,11 +50,11 @@ def verify_audit_trail(verification_id: int) -> str:
     return verification.state if verification else "taken"
 
 
-@shared_task(name="icsvoice.verify_audit_daily", ignore_result=True)
-def verify_audit_daily() -> bool:
-    """Beat runs this every minute; once a day it queues a verification of the chain."""
-    verification = audit.verification_due()
-    if verification is None:
-        return False
-    verify_audit_trail.delay(verification.pk)
-    return True
+@shared_task(name="icsvoice.verify_audit_scan", ignore_result=True)
+def verify_audit_scan() -> int:
+    """Beat runs this every minute: records checks whose worker died, queues again checks
+    whose task was lost, and once a day queues the nightly check."""
+    ids = audit.verification_scan()
+    for verification_id in ids:
+        queue(verify_audit_trail, verification_id)
+    return len(ids)

@@ -5,6 +5,7 @@ from django.urls import include, path
 from django.views.generic import TemplateView
 
 from boards.urls import public_urlpatterns
+from engagement.urls import api_urlpatterns
 from icsvoice import views
 
 urlpatterns = [
@@ -23,6 +24,8 @@ urlpatterns = [
     path("accounts/email/", views.not_found, name="account_email_closed"),
     path("", include("groups.urls")),
     path("", include("boards.urls")),
+    path("", include("engagement.urls")),
+    *api_urlpatterns,
     *public_urlpatterns,
     path("accounts/", include("allauth.urls")),
     path("admin/", admin.site.urls),

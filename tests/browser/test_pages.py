@@ -48,7 +48,7 @@ def test_home_for_each_role(visitor, cast, role):
     expected = {
         "secretary": ["Home", "Boards"],
         "gp_rep": ["Home", "Positions", "Boards"],
-        "reviewer": ["Home", "Positions", "Boards"],
+        "reviewer": ["Home", "Positions", "Boards", "Review"],
     }.get(role, ["Home", "Positions"])
     assert [item.strip() for item in navigation] == expected
     if role == "chair":

@@ -20,7 +20,7 @@ def test_each_role_sees_its_own_cards(client, cast):
         "gp_rep": {"votes_awaiting_me", "drafts_i_coauthor", "briefs_waiting", "responses_overdue"},
         "secretary": {"agendas_to_publish", "responses_overdue"},
         "board_member": set(),
-        "reviewer": {"responses_overdue"},
+        "reviewer": {"responses_overdue", "audit_trail"},
     }
     for name, keys in expected.items():
         client.logout()
