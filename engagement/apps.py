@@ -7,5 +7,8 @@ class EngagementConfig(AppConfig):
 
     def ready(self) -> None:
         from engagement import cards
+        from engagement.hooks import consultations, interviews, learning, log
 
         cards.register()
+        for part in (consultations, log, interviews, learning):
+            part.register()

@@ -3,7 +3,17 @@
 from django.urls import include, path
 
 from engagement.api import urls as api_urls
-from engagement.views import audit, home, journey, reports, tokens
+from engagement.views import (
+    audit,
+    consultations,
+    home,
+    interviews,
+    journey,
+    learning,
+    log,
+    reports,
+    tokens,
+)
 
 app_name = "engagement"
 
@@ -13,6 +23,10 @@ urlpatterns = [
     *journey.urlpatterns,
     *reports.urlpatterns,
     *tokens.urlpatterns,
+    *consultations.urlpatterns,
+    *log.urlpatterns,
+    *interviews.urlpatterns,
+    *learning.urlpatterns,
 ]
 
 api_urlpatterns = [path("api/", include((api_urls.urlpatterns, "api")))]

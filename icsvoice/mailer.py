@@ -38,6 +38,7 @@ from django.utils import timezone
 
 from icsvoice.celery import queue
 from icsvoice.models import OutboxMessage, User
+from icsvoice.registry import link_minter
 
 log = logging.getLogger(__name__)
 State = OutboxMessage.State
@@ -121,13 +122,22 @@ def build(
 ) -> EmailMultiAlternatives:
     """The email for a row: a plain-text and an HTML part in NHS style, with a link to the
     person's notification settings. A digest row lists the notices it carries."""
-    recipient: User = message.recipient
-    if not recipient.email or not recipient.is_active:
+    recipient: User | None = message.recipient
+    if recipient is None:
+        if not message.to_email:
+            raise PermanentFailure("The address was erased before the email was sent.")
+        address, name = message.to_email, message.to_name
+    elif not recipient.email or not recipient.is_active:
         raise PermanentFailure("The person has no active account with an email address.")
+    else:
+        address, name = recipient.email, recipient.get_full_name()
+    minter = link_minter(message.kind)
     context = {
         "message": message,
         "recipient": recipient,
-        "link": absolute(message.url),
+        "name": name,
+        # A personal link is minted now, never stored with the email (registry.py says why).
+        "link": absolute(minter(message)) if minter else absolute(message.url),
         "settings_link": absolute(reverse("notification_settings")),
         "home_link": absolute(reverse("home")),
         "parts": [
@@ -139,7 +149,7 @@ def build(
         subject=message.subject,
         body=render_to_string("emails/notification.txt", context),
         from_email=settings.DEFAULT_FROM_EMAIL,
-        to=[recipient.email],
+        to=[address],
         headers={
             "Message-ID": message.message_id,
             "Auto-Submitted": "auto-generated",

@@ -61,6 +61,8 @@ class RequireTwoFactorMiddleware:
         "/accessibility/",
         "/privacy/",
         "/public/",
+        # Personal links for people without an account (icsvoice/links.py).
+        "/respond/",
     )
 
     def __init__(self, get_response: Callable[[HttpRequest], HttpResponse]) -> None:

@@ -186,7 +186,13 @@ class OutboxMessage(models.Model):
     kind = models.CharField(max_length=64)
     object_type = models.CharField(max_length=100)
     object_id = models.CharField(max_length=64)
-    recipient = models.ForeignKey(User, on_delete=models.CASCADE, related_name="outbox")
+    # A person with an account, or (recipient empty) an address outside the service: a
+    # practice or partner contact invited to a consultation, a GP leaving a role.
+    recipient = models.ForeignKey(
+        User, null=True, blank=True, on_delete=models.CASCADE, related_name="outbox"
+    )
+    to_email = models.EmailField(blank=True)
+    to_name = models.CharField(max_length=200, blank=True)
     version = models.CharField(max_length=64, blank=True)
     subject = models.CharField(max_length=200)
     body = models.TextField()
@@ -218,6 +224,19 @@ class OutboxMessage(models.Model):
                 fields=["kind", "object_type", "object_id", "recipient", "version"],
                 name="icsvoice_outboxmessage_once",
             ),
+            models.UniqueConstraint(
+                fields=["kind", "object_type", "object_id", "to_email", "version"],
+                condition=models.Q(recipient__isnull=True),
+                name="icsvoice_outboxmessage_once_by_address",
+            ),
+            # An address is kept until the email is sent or fails; then it may be erased
+            # (a contact removed on request), so only a waiting row must have somewhere to go.
+            models.CheckConstraint(
+                condition=models.Q(recipient__isnull=False)
+                | ~models.Q(to_email="")
+                | models.Q(state__in=["sent", "failed", "digested"]),
+                name="icsvoice_outboxmessage_has_address",
+            ),
         ]
         indexes = [
             models.Index(fields=["state", "id"], name="icsvoice_outbox_state_idx"),
@@ -225,7 +244,7 @@ class OutboxMessage(models.Model):
         ]
 
     def __str__(self) -> str:
-        return f"{self.kind} to {self.recipient_id} ({self.state})"
+        return f"{self.kind} to {self.recipient_id or 'an address'} ({self.state})"
 
     @property
     def message_id(self) -> str:

@@ -82,6 +82,62 @@ def notify(
     return len(rows)
 
 
+def notify_addresses(
+    *,
+    kind: str,
+    objects_and_addresses: Iterable[tuple[models.Model, str, str]],
+    subject: str,
+    body: str,
+    url: str = "",
+    version: str | int = "",
+) -> int:
+    """Queues one email to each (object, address, name): people outside the service, such as
+    a practice's contact invited to a consultation. Each email is about its own object (the
+    invitation), whose app may mint the personal link at sending (registry.register_link_
+    minter); `url` is for emails without one. Never digested. Returns how many rows were
+    new: an (object, address, version) already queued is not queued again."""
+    wanted = {
+        (obj._meta.label_lower, str(obj.pk), address.strip().lower(), name)
+        for obj, address, name in objects_and_addresses
+        if address.strip()
+    }
+    if not wanted:
+        return 0
+    here = OutboxMessage.objects.filter(
+        kind=kind,
+        version=str(version),
+        recipient=None,
+        object_id__in={w[1] for w in wanted},
+        to_email__in={w[2] for w in wanted},
+    )
+    existing = set(here.values_list("object_type", "object_id", "to_email"))
+    new = sorted(w for w in wanted if w[:3] not in existing)
+    if not new:
+        return 0
+    OutboxMessage.objects.bulk_create(
+        [
+            OutboxMessage(
+                kind=kind,
+                object_type=object_type,
+                object_id=object_id,
+                recipient=None,
+                to_email=address,
+                to_name=name[:200],
+                version=str(version),
+                subject=subject[:200],
+                body=body,
+                url=url,
+                urgent=True,
+            )
+            for object_type, object_id, address, name in new
+        ],
+        ignore_conflicts=True,
+    )
+    ids = list(here.filter(state=OutboxMessage.State.PENDING).values_list("pk", flat=True))
+    transaction.on_commit(lambda: dispatch(ids))
+    return len(new)
+
+
 def dispatch(ids: list[int]) -> None:
     """Hands rows to the sender task. Never raises: a broker that is down leaves the rows
     pending, and beat's scan (icsvoice.send_due_emails) sends them when it is back."""

@@ -136,3 +136,21 @@ def position_journey(position: Any) -> list[JourneyStep]:
     """Every registered app's steps for a position, in the order the apps registered; each
     provider returns its own steps oldest first, in a query or two however many."""
     return [step for provider in _journey_providers for step in provider(position)]
+
+
+# --- Personal links in emails -----------------------------------------------------------------
+
+# A personal link (a consultation's answer page, an exit interview) is a secret that is
+# stored only hashed. So an email that carries one does not keep it in the outbox: the app
+# that owns the email's kind registers a function that mints the link (a new token, whose
+# hash replaces the old) when the email is built to be sent.
+LinkMinter = Callable[[Any], str]
+_link_minters: dict[str, LinkMinter] = {}
+
+
+def register_link_minter(kind: str, minter: LinkMinter) -> None:
+    _link_minters[kind] = minter
+
+
+def link_minter(kind: str) -> LinkMinter | None:
+    return _link_minters.get(kind)

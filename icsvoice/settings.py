@@ -191,6 +191,10 @@ SESSION_COOKIE_AGE = env_int("ICSVOICE_SESSION_IDLE_MINUTES", 30) * 60
 SESSION_SAVE_EVERY_REQUEST = True  # the idle clock restarts on each request
 SESSION_EXPIRE_AT_BROWSER_CLOSE = True
 ICSVOICE_SESSION_MAX_AGE = timedelta(hours=env_int("ICSVOICE_SESSION_MAX_HOURS", 12))
+# Personal links (icsvoice/links.py): how many openings one network address may make in
+# the window, whatever the tokens, before it is asked to wait.
+ICSVOICE_LINK_RATE = env_int("ICSVOICE_LINK_RATE", 30)
+ICSVOICE_LINK_WINDOW_SECONDS = env_int("ICSVOICE_LINK_WINDOW_SECONDS", 600)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

@@ -1,0 +1,8 @@
+# Placeholder: its part's models arrive here (written by hand from makemigrations' output).
+from django.db import migrations
+
+
+class Migration(migrations.Migration):
+    dependencies = [("engagement", "0001_register")]
+
+    operations: list = []

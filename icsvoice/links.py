@@ -1,0 +1,62 @@
+"""Personal links: long random tokens for people without an account (a practice's contact
+answering a consultation, a GP leaving a role). Only a token's SHA-256 is stored; a token
+is for one purpose, expires, and its page says nothing about why a link does not work.
+
+Pages that take a token call `throttled()` first: guessing is rate-limited per address.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.cache import cache
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+# 32 random bytes: 43 URL-safe characters, 256 bits.
+TOKEN_BYTES = 32
+
+
+def new_token() -> tuple[str, str]:
+    """(the token for the link, its digest for the database)."""
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    return token, digest(token)
+
+
+def digest(token: str) -> str:
+    return hashlib.sha256(token.encode("utf-8", "replace")).hexdigest()
+
+
+def looks_like_token(token: str) -> bool:
+    """A cheap check before any query: the right length and alphabet."""
+    return 40 <= len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token)
+
+
+def _client_address(request: HttpRequest) -> str:
+    return request.META.get("REMOTE_ADDR", "") or "unknown"
+
+
+def throttled(request: HttpRequest, scope: str) -> bool:
+    """True when this address has opened too many personal links of `scope` lately
+    (ICSVOICE_LINK_RATE per ICSVOICE_LINK_WINDOW_SECONDS); counts this visit."""
+    key = f"icsvoice:links:{scope}:{_client_address(request)}"
+    window = settings.ICSVOICE_LINK_WINDOW_SECONDS
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window)
+        count = 1
+    return count > settings.ICSVOICE_LINK_RATE
+
+
+def link_not_working(request: HttpRequest) -> HttpResponse:
+    """The one page for a link that is wrong, expired, replaced or used up: it says what a
+    person can do, and nothing about which of those it was."""
+    return render(request, "pages/link_not_working.html", status=404)
+
+
+def too_many(request: HttpRequest) -> HttpResponse:
+    return render(request, "pages/link_too_many.html", status=429)
