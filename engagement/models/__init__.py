@@ -2,7 +2,6 @@
 Django finds its models; import a part's models from its own module."""
 
 from engagement.models import consultations, interviews, learning, log  # noqa: F401
-
 from engagement.models.register import (
     Contact,
     LawfulBasis,
