@@ -328,7 +328,10 @@ def failed_resend(*, ids: Iterable[int] | None = None, actor: User | None = None
     workers. Audited. Returns the rows requeued."""
     from icsvoice import audit
 
-    rows = OutboxMessage.objects.filter(state=State.FAILED)
+    # An email whose address was erased (a contact removed on request) has nowhere to go.
+    rows = OutboxMessage.objects.filter(state=State.FAILED).exclude(
+        recipient__isnull=True, to_email=""
+    )
     if ids is not None:
         rows = rows.filter(pk__in=list(ids))
     with transaction.atomic():

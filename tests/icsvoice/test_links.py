@@ -86,3 +86,18 @@ def test_guessing_is_rate_limited_per_address(settings):
     assert links.too_many(request).status_code == 429
     page = links.link_not_working(request)
     assert page.status_code == 404 and b"This link does not work" in page.content
+
+
+def test_an_erased_address_is_not_sent_again(cast):
+    from icsvoice.mailer import failed_resend
+
+    notify_addresses(
+        kind="test.plain",
+        objects_and_addresses=[(cast.group, "gone@example.nhs.uk", "Gone")],
+        subject="S",
+        body="B",
+    )
+    row = OutboxMessage.objects.get(kind="test.plain")
+    OutboxMessage.objects.filter(pk=row.pk).update(state="failed", to_email="", to_name="")
+    assert failed_resend() == []
+    assert OutboxMessage.objects.get(pk=row.pk).state == "failed"

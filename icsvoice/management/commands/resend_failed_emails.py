@@ -29,9 +29,9 @@ class Command(BaseCommand):
             failed = failed.filter(pk__in=options["ids"])
         if options["list"]:
             for row in failed.select_related("recipient").order_by("id"):
+                address = row.recipient.email if row.recipient else row.to_email or "(erased)"
                 self.stdout.write(
-                    f"{row.pk}\t{row.kind}\t{row.recipient.email}\t{row.attempts} attempts\t"
-                    f"{row.last_error}"
+                    f"{row.pk}\t{row.kind}\t{address}\t{row.attempts} attempts\t{row.last_error}"
                 )
             self.stdout.write(f"{failed.count()} failed email(s).")
             return
