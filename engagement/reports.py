@@ -153,6 +153,7 @@ class Report:
     recusals: Figure
     practices_consulted: Figure
     pcns_consulted: Figure
+    learning: tuple[Figure, ...] = ()  # the learning reviews section, see learning_reviews()
 
     @property
     def stages(self) -> tuple[Figure, ...]:
@@ -251,8 +252,16 @@ class Consultations:
 
 def consultations(*, ics: ICS, period: Period) -> Consultations | None:
     """The seam for consultations with practices and PCNs (issue 8): None means "not
-    recorded", which the report shows as such rather than as zero."""
-    return None
+    recorded", which the report shows as such rather than as zero: so for an ICS that has
+    never opened a consultation here. Otherwise the different practices and PCNs asked in
+    consultations opened in the period (a PCN is asked when it or one of its practices is)."""
+    from engagement.services.consultations import consulted_in
+
+    lower, upper = period.bounds()
+    consulted = consulted_in(ics_id=ics.pk, lower=lower, upper=upper)
+    if consulted is None:
+        return None
+    return Consultations(practices=consulted[0], pcns=consulted[1])
 
 
 @dataclass
@@ -440,5 +449,61 @@ def influence_report(*, ics: ICS, period: Period) -> Report:
             d["pcns_consulted"],
             consulted.pcns if consulted else None,
             empty="Not recorded",
+        ),
+        learning=learning_reviews(ics=ics, period=period),
+    )
+
+
+# --- Learning reviews ------------------------------------------------------------------------
+
+LEARNING_DEFINITIONS = {
+    "learning_due": "Learning reviews of this ICS's agreed positions and board actions whose due "
+    "date fell in the period, recorded or not. Cancelled reviews are not counted; a review "
+    "found too early to tell counts again on its new due date.",
+    "learning_overdue": "Of the reviews due in the period, those whose due date has passed and "
+    "that are still not recorded today.",
+    "learning_done": "Learning reviews recorded in the period, whenever they were due, "
+    "“too early to tell” included.",
+    "learning_outcomes": "The learning reviews recorded in the period, by what they found.",
+}
+
+
+def learning_reviews(*, ics: ICS, period: Period) -> tuple[Figure, ...]:
+    """The learning reviews section: one query, whatever the amount of data."""
+    from engagement.models.learning import LearningReview
+
+    lower, upper = period.bounds()
+    state, outcomes = LearningReview.State, LearningReview.Outcome
+    due = Q(due_on__gte=period.start, due_on__lte=period.end) & ~Q(state=state.CANCELLED)
+    overdue = due & Q(state=state.OPEN, due_on__lt=timezone.localdate())
+    done = Q(state=state.DONE, recorded_at__gte=lower, recorded_at__lt=upper)
+    totals = LearningReview.objects.filter(ics=ics).aggregate(
+        due=Count("pk", filter=due),
+        overdue=Count("pk", filter=overdue),
+        done=Count("pk", filter=done),
+        **{kind.value: Count("pk", filter=done & Q(outcome=kind.value)) for kind in outcomes},
+    )
+    d = LEARNING_DEFINITIONS
+    return (
+        Figure("learning_due", "Learning reviews due", d["learning_due"], totals["due"]),
+        Figure(
+            "learning_overdue",
+            "Overdue and not recorded",
+            d["learning_overdue"],
+            totals["overdue"] if totals["due"] else None,
+            out_of=totals["due"],
+            empty="No reviews due",
+            title="Learning reviews overdue and not recorded",
+        ),
+        Figure("learning_done", "Learning reviews recorded", d["learning_done"], totals["done"]),
+        *(
+            Figure(
+                f"learning_{kind.value}",
+                kind.label,
+                d["learning_outcomes"],
+                totals[kind.value],
+                title=f"Learning reviews: {kind.label.lower()}",
+            )
+            for kind in outcomes
         ),
     )

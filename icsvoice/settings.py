@@ -332,6 +332,10 @@ CELERY_BEAT_SCHEDULE: dict[str, dict[str, object]] = {
     # The audit trail's hash chain: verified once a day (and whenever a reviewer asks);
     # checks whose task was lost are queued again, those whose worker died are recorded.
     "verify-audit-trail": {"task": "icsvoice.verify_audit_scan", "schedule": _SCAN},
+    # Consultations closing (and closed), and learning reviews due.
+    "engagement-reminders": {"task": "engagement.send_reminders", "schedule": _SCAN},
+    # Leavers' names and addresses, erased 90 days after their exit interview.
+    "erase-leavers": {"task": "engagement.erase_leavers", "schedule": 3600.0},
 }
 
 # --- The read-only API (engagement/api) -------------------------------------------------------

@@ -16,11 +16,22 @@ def _cards(response):
 def test_each_role_sees_its_own_cards(client, cast):
     expected = {
         "gp_lead": {"votes_awaiting_me", "drafts_i_coauthor"},
-        "chair": {"votes_awaiting_me", "drafts_i_coauthor", "terms_due_for_review"},
+        "chair": {
+            "votes_awaiting_me",
+            "drafts_i_coauthor",
+            "terms_due_for_review",
+            "learning_reviews_due",
+            "exit_interviews",
+        },
         "gp_rep": {"votes_awaiting_me", "drafts_i_coauthor", "briefs_waiting", "responses_overdue"},
-        "secretary": {"agendas_to_publish", "responses_overdue"},
+        "secretary": {"agendas_to_publish", "responses_overdue", "learning_reviews_due"},
         "board_member": set(),
-        "reviewer": {"responses_overdue", "audit_trail"},
+        "reviewer": {
+            "responses_overdue",
+            "audit_trail",
+            "learning_reviews_due",
+            "exit_interviews",
+        },
     }
     for name, keys in expected.items():
         client.logout()
