@@ -63,7 +63,7 @@ def due_date(*, after: str, on: dt.date | None, start: dt.date | None = None) ->
         if on is None:
             raise LearningError("Enter the date the review is due")
         due = on
-    elif after.isdigit() and int(after) in AFTER_MONTHS:
+    elif after in {str(months) for months in AFTER_MONTHS}:
         due = months_after(start, int(after))
     else:
         raise LearningError("Choose when the review is due")

@@ -15,13 +15,9 @@ from django.utils import timezone
 
 from boards.models import AgendaVersion, Brief, Meeting, MeetingDeclaration
 from tests.boards.conftest import pdf_bytes
+from tests.browser.actions import follow, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submit(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    page.wait_for_load_state()
 
 
 def _fill_date(page, legend: str, day: dt.date) -> None:
@@ -39,8 +35,8 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
     # The secretary schedules a meeting.
     visitor.sign_in_as(cast.secretary)
     visitor.goto(reverse("boards:board-detail", args=[cast.board.pk]))
-    page.get_by_role("link", name="Schedule a meeting").click()
-    _submit(page, "Schedule meeting")
+    follow(page.get_by_role("link", name="Schedule a meeting"))
+    submit(page, "Schedule meeting")
     assert page.title().startswith("Error:")
     visitor.check("meeting-create-errors")
     page.get_by_label("Title").fill("Board meeting in public")
@@ -48,7 +44,7 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
     page.get_by_label("Start time").fill("10:00")
     page.get_by_label("End time (optional)").fill("13:00")
     page.get_by_label("Place").fill("Civic Centre, Rivermouth")
-    _submit(page, "Schedule meeting")
+    submit(page, "Schedule meeting")
     meeting = Meeting.objects.get()
     visitor.wait_for_path(reverse("boards:meeting-detail", args=[meeting.pk]))
     visitor.check("meeting-detail-new")
@@ -56,11 +52,11 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
     # The GP representative tables the agreed position for it.
     visitor.sign_in_as(cast.gp_rep)
     visitor.goto(reverse("boards:brief-queue", args=[cast.board.pk]))
-    page.get_by_role("link", name=f"Route {agreed.title}").click()
+    follow(page.get_by_role("link", name=f"Route {agreed.title}"))
     visitor.check("brief-route")
     page.get_by_label("Tabled for a board meeting").check()
     page.get_by_label("If you table it, for which meeting?").select_option(str(meeting.pk))
-    _submit(page, "Record route")
+    submit(page, "Record route")
     brief = Brief.objects.get()
     visitor.wait_for_path(reverse("boards:brief-detail", args=[brief.pk]))
 
@@ -68,8 +64,8 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
     visitor.sign_in_as(cast.secretary)
     visitor.goto(reverse("boards:agenda-edit", args=[meeting.pk]))
     visitor.check("agenda-edit-request")
-    _submit(page, "Add to agenda")
-    page.get_by_role("link", name="Add an item").first.click()
+    submit(page, "Add to agenda")
+    follow(page.get_by_role("link", name="Add an item").first)
     page.get_by_label("Title").fill("Community services procurement")
     page.get_by_label("Duration in minutes").fill("20")
     page.get_by_label("For decision").check()
@@ -83,7 +79,7 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
         day + dt.timedelta(days=90),
     )
     visitor.check("agenda-item-add")
-    _submit(page, "Add item")
+    submit(page, "Add item")
     visitor.wait_for_path(reverse("boards:agenda-edit", args=[meeting.pk]))
     visitor.check("agenda-edit-draft")
     draft = AgendaVersion.objects.get(meeting=meeting, state="draft")
@@ -94,10 +90,10 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
         files=[{"name": "case.pdf", "mimeType": "application/pdf", "buffer": pdf_bytes(2)}]
     )
     visitor.check("paper-upload")
-    _submit(page, "Upload paper")
+    submit(page, "Upload paper")
     visitor.goto(reverse("boards:agenda-publish", args=[meeting.pk]))
     visitor.check("agenda-publish")
-    _submit(page, "Publish agenda")
+    submit(page, "Publish agenda")
     assert AgendaVersion.objects.get(meeting=meeting).state == "published"
 
     # Anyone can read the public part, without signing in; the private item shows only as
@@ -123,7 +119,7 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
     for radio in present:
         radio.check()
     visitor.check("attendance-register")
-    _submit(page, "Save the register")
+    submit(page, "Save the register")
     assert meeting.attendance.filter(status="present").count() == 3
     visitor.goto(reverse("boards:declaration-add", args=[meeting.pk]))
     page.get_by_label("Who declared the interest?").select_option(str(cast.gp_rep.pk))
@@ -131,14 +127,14 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
     page.get_by_label("Financial interest").check()
     page.get_by_label("What is the interest?").fill("Partner in a practice bidding for a hub.")
     visitor.check("declaration-add")
-    _submit(page, "Record declaration")
+    submit(page, "Record declaration")
     assert MeetingDeclaration.objects.get().withdrew
     visitor.goto(reverse("boards:minutes-edit", args=[meeting.pk]))
     page.get_by_label("Minutes of the part held in public").fill(
         "The board discussed same-day access hubs."
     )
     visitor.check("minutes-edit")
-    _submit(page, "Save draft minutes")
+    submit(page, "Save draft minutes")
     visitor.goto(reverse("boards:minutes-detail", args=[meeting.pk]))
     minutes = page.content()
     assert "The board discussed same-day access hubs." in minutes
@@ -147,10 +143,10 @@ def test_from_agreed_position_to_the_boards_response(visitor, cast, agreed, sett
     visitor.check("minutes-detail")
 
     visitor.goto(reverse("boards:response-list", args=[cast.board.pk]))
-    page.get_by_role("link", name=f"Record response to {agreed.title}").click()
+    follow(page.get_by_role("link", name=f"Record response to {agreed.title}"))
     page.get_by_label("Adopted", exact=True).check()
     page.get_by_label("The board's reasons").fill("Hubs funded from April.")
-    _submit(page, "Record response")
+    submit(page, "Record response")
     visitor.wait_for_path(reverse("boards:brief-detail", args=[brief.pk]))
 
     # The group sees what the board did.

@@ -11,13 +11,9 @@ import pytest
 from boards.models import Appointment, BoardSeat
 from groups.models import today
 from tests import factories as f
+from tests.browser.actions import follow, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submit(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    page.wait_for_load_state()
 
 
 def _fill_date(page, legend: str, day: dt.date) -> None:
@@ -36,29 +32,29 @@ def test_nominate_and_approve_a_gp_representative(visitor, cast):
 
     visitor.sign_in_as(cast.secretary)
     visitor.goto("/")
-    page.get_by_role("link", name="Boards").first.click()
+    follow(page.get_by_role("link", name="Boards").first)
     visitor.check("board-list")
-    page.get_by_role("link", name=cast.board.name).click()
+    follow(page.get_by_role("link", name=cast.board.name))
     visitor.check("board-detail")
-    page.get_by_role("link", name="Seats and the GP representative").click()
+    follow(page.get_by_role("link", name="Seats and the GP representative"))
     visitor.check("seat-list")
-    page.get_by_role("link", name="Open nominations for the GP representative").click()
-    _submit(page, "Open nominations")
+    follow(page.get_by_role("link", name="Open nominations for the GP representative"))
+    submit(page, "Open nominations")
     assert page.title().startswith("Error:")
     visitor.check("appointment-open-errors")
     _fill_date(page, "When do nominations close?", today() + dt.timedelta(days=7))
     _fill_date(
         page, "When does the new representative take the seat?", today() + dt.timedelta(days=14)
     )
-    _submit(page, "Open nominations")
+    submit(page, "Open nominations")
     appointment = Appointment.objects.get()
     visitor.wait_for_path(f"/appointments/{appointment.pk}/")
-    page.get_by_role("link", name="Record a nomination").click()
+    follow(page.get_by_role("link", name="Record a nomination"))
     page.get_by_label("Nominating practice's ODS code").fill("A81001")
     page.get_by_label("Who does the practice nominate?").fill(nominee.email)
     page.get_by_label("The practice's statement (optional)").fill("A steady voice.")
     visitor.check("nomination-add")
-    _submit(page, "Record nomination")
+    submit(page, "Record nomination")
     visitor.wait_for_path(f"/appointments/{appointment.pk}/")
     assert "Harbour Surgery" in page.content()
 
@@ -69,7 +65,7 @@ def test_nominate_and_approve_a_gp_representative(visitor, cast):
     visitor.sign_in_as(chair)
     visitor.goto(f"/appointments/{appointment.pk}/")
     visitor.check("appointment-detail")
-    _submit(page, "Approve Dr Nia Newrep")
+    submit(page, "Approve Dr Nia Newrep")
     assert "Dr Nia Newrep is the board" in page.content()
     current = BoardSeat.objects.current().get(
         board=cast.board, role=BoardSeat.Role.GP_REPRESENTATIVE

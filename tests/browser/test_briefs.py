@@ -9,13 +9,9 @@ from django.urls import reverse
 
 from boards.models import BoardResponse, Brief, Meeting
 from tests.boards.briefs_fixtures import in_days, meeting
+from tests.browser.actions import follow, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submit(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    page.wait_for_load_state()
 
 
 def test_a_brief_from_queue_to_the_boards_response(visitor, cast, agreed):
@@ -25,14 +21,14 @@ def test_a_brief_from_queue_to_the_boards_response(visitor, cast, agreed):
     visitor.sign_in_as(cast.gp_rep)
     visitor.goto(reverse("boards:board-detail", args=[cast.board.pk]))
     visitor.check("brief-board-hub")
-    page.get_by_role("link", name="Your briefs").click()
+    follow(page.get_by_role("link", name="Your briefs"))
     visitor.check("brief-queue")
-    page.get_by_role("link", name=f"Route {agreed.title}").click()
-    _submit(page, "Record route")
+    follow(page.get_by_role("link", name=f"Route {agreed.title}"))
+    submit(page, "Record route")
     visitor.check("brief-route-errors")
     page.get_by_label("Tabled for a board meeting").check()
     page.get_by_label("If you table it, for which meeting?").select_option(str(at.pk))
-    _submit(page, "Record route")
+    submit(page, "Record route")
     brief = Brief.objects.get()
     visitor.wait_for_path(reverse("boards:brief-detail", args=[brief.pk]))
     visitor.check("brief-detail-tabled")
@@ -41,20 +37,20 @@ def test_a_brief_from_queue_to_the_boards_response(visitor, cast, agreed):
     visitor.goto(reverse("boards:brief-account", args=[brief.pk]))
     visitor.check("brief-account")
     page.get_by_label("Your account").fill("I presented it; the board asked for costings.")
-    _submit(page, "Save account")
+    submit(page, "Save account")
     visitor.goto(reverse("boards:brief-queue", args=[cast.board.pk]))
     visitor.check("brief-queue-in-progress")
 
     visitor.sign_in_as(cast.secretary)
     visitor.goto(reverse("boards:response-list", args=[cast.board.pk]))
     visitor.check("response-list")
-    page.get_by_role("link", name=f"Record response to {agreed.title}").click()
+    follow(page.get_by_role("link", name=f"Record response to {agreed.title}"))
     page.get_by_label("Deferred").check()
-    _submit(page, "Record response")
+    submit(page, "Record response")
     visitor.check("response-form-errors")
     page.get_by_label("Adopted with changes").check()
     page.get_by_label("The board's reasons").fill("Phased over two years.")
-    _submit(page, "Record response")
+    submit(page, "Record response")
     visitor.wait_for_path(reverse("boards:brief-detail", args=[brief.pk]))
     visitor.check("brief-detail-responded")
     assert BoardResponse.objects.get().kind == "adopted_with_changes"

@@ -12,14 +12,10 @@ from django.core import mail
 from django.urls import reverse
 
 from engagement.models.consultations import Consultation
+from tests.browser.actions import follow, submit
 from tests.engagement.test_consultations import LINK, build_scene, in_days, send_all
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submit(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    page.wait_for_load_state()
 
 
 def test_a_consultation_from_the_emailed_link_to_the_summary(visitor, cast, settings):
@@ -29,7 +25,7 @@ def test_a_consultation_from_the_emailed_link_to_the_summary(visitor, cast, sett
     visitor.sign_in_as(cast.chair)
     visitor.goto(reverse("engagement:position-consultations", args=[scene.position.pk]))
     visitor.check("consultation-position")
-    page.get_by_role("link", name="Open a consultation").click()
+    follow(page.get_by_role("link", name="Open a consultation"))
     visitor.check("consultation-open")
     closes = in_days(10)
     page.get_by_label("Day").fill(str(closes.day))
@@ -37,7 +33,7 @@ def test_a_consultation_from_the_emailed_link_to_the_summary(visitor, cast, sett
     page.get_by_label("Year").fill(str(closes.year))
     page.get_by_label("Riverside PCN").check()
     page.get_by_label("Local medical committee").check()
-    _submit(page, "Open and send the emails")
+    submit(page, "Open and send the emails")
     consultation = Consultation.objects.get()
     visitor.wait_for_path(reverse("engagement:consultation-detail", args=[consultation.pk]))
     assert page.get_by_text("5 people have been emailed a link").is_visible()

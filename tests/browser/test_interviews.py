@@ -10,14 +10,10 @@ from django.urls import reverse
 
 from engagement.models.interviews import ExitInterview
 from engagement.services import interviews as services
+from tests.browser.actions import follow, submit
 from tests.engagement.test_interviews import invite, send_link
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submit(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    page.wait_for_load_state()
 
 
 def test_a_leaver_answers_and_a_reader_tags_the_themes(visitor, cast, settings):
@@ -28,14 +24,14 @@ def test_a_leaver_answers_and_a_reader_tags_the_themes(visitor, cast, settings):
     # The leaver, signed out, from the link in their email.
     visitor.goto(link)
     visitor.check("interview-respond")
-    _submit(page, "Send your answers")
+    submit(page, "Send your answers")
     assert "Answer at least one question" in page.locator(".nhsuk-error-summary").inner_text()
     visitor.check("interview-respond-errors")
     page.get_by_label(services.DEFAULT_QUESTIONS[2]).fill("The on-call rota, every week.")
-    _submit(page, "Save and come back later")
+    submit(page, "Save and come back later")
     assert "Your answers are saved" in page.locator(".nhsuk-notification-banner").inner_text()
     page.get_by_label(services.DEFAULT_QUESTIONS[3]).fill("A shorter rota.")
-    _submit(page, "Send your answers")
+    submit(page, "Send your answers")
     visitor.wait_for_path(reverse("engagement:interview-thanks"))
     visitor.check("interview-thanks")
     assert ExitInterview.objects.get().state == "answered"
@@ -44,7 +40,7 @@ def test_a_leaver_answers_and_a_reader_tags_the_themes(visitor, cast, settings):
     visitor.sign_in_as(cast.reviewer)
     visitor.goto(reverse("engagement:interviews", args=[cast.ics.pk]))
     visitor.check("interview-list")
-    page.get_by_role("link", name="Dr Lee Leaver").click()
+    follow(page.get_by_role("link", name="Dr Lee Leaver"))
     assert page.get_by_text("The on-call rota, every week.").is_visible()
     visitor.check("interview-detail")
     visitor.tab_to("tag-themes")
@@ -53,7 +49,7 @@ def test_a_leaver_answers_and_a_reader_tags_the_themes(visitor, cast, settings):
     page.get_by_label("Workload").check()
     page.get_by_label("Add a theme that is not in the list (optional)").fill("On-call")
     visitor.check("interview-themes")
-    _submit(page, "Save the themes")
+    submit(page, "Save the themes")
     visitor.wait_for_path(reverse("engagement:interview-detail", args=[interview.pk]))
     assert page.locator("#theme-list").inner_text().split("\n") == ["On-call", "Workload"]
 
@@ -66,6 +62,6 @@ def test_a_leaver_answers_and_a_reader_tags_the_themes(visitor, cast, settings):
     visitor.check("interview-questions")
     visitor.goto(reverse("engagement:interview-invite", args=[cast.ics.pk]))
     page.get_by_label("Riya Reviewer (reviewer@a.example.nhs.uk)").uncheck()
-    _submit(page, "Send the invitation")
+    submit(page, "Send the invitation")
     assert "Choose at least one named reader" in page.locator(".nhsuk-error-summary").inner_text()
     visitor.check("interview-invite-errors")

@@ -12,13 +12,9 @@ from django.urls import reverse
 
 from engagement.models.learning import LearningReview
 from groups.models import today
+from tests.browser.actions import follow, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submit(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    page.wait_for_load_state()
 
 
 def test_a_chair_flags_a_position_and_records_its_review(visitor, cast, agreed):
@@ -31,14 +27,14 @@ def test_a_chair_flags_a_position_and_records_its_review(visitor, cast, agreed):
     page.keyboard.press("Enter")
     page.wait_for_load_state()
 
-    _submit(page, "Flag for review")
+    submit(page, "Flag for review")
     summary = page.locator(".nhsuk-error-summary").inner_text()
     assert "Choose when the review is due" in summary
     assert "Enter what the review should look at" in summary
     visitor.check("learning-flag-errors")
     page.get_by_label("In 3 months", exact=False).check()
     page.get_by_label("What should the review look at?").fill("Did A&E attendances fall?")
-    _submit(page, "Flag for review")
+    submit(page, "Flag for review")
     review = LearningReview.objects.get()
     visitor.wait_for_path(reverse("engagement:learning-review", args=[review.pk]))
     assert "You can record this review from" in page.locator("main").inner_text()
@@ -49,13 +45,13 @@ def test_a_chair_flags_a_position_and_records_its_review(visitor, cast, agreed):
     visitor.goto(reverse("home"))
     card = page.locator("#card-learning_reviews_due")
     assert "Overdue" in card.inner_text()
-    card.get_by_role("link", name=agreed.title).click()
+    follow(card.get_by_role("link", name=agreed.title))
     visitor.wait_for_path(reverse("engagement:learning-review", args=[review.pk]))
-    page.get_by_role("link", name="Record the review").click()
+    follow(page.get_by_role("link", name="Record the review"))
     page.get_by_label("Partly worked").check()
     page.get_by_label("What was learned").fill("Hubs need a GP on site.")
     visitor.check("learning-record")
-    _submit(page, "Record the review")
+    submit(page, "Record the review")
     visitor.wait_for_path(reverse("engagement:learning-review", args=[review.pk]))
     assert "Hubs need a GP on site." in page.locator("#review-findings").inner_text()
     visitor.check("learning-review-recorded")

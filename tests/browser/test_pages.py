@@ -10,6 +10,7 @@ from allauth.mfa.recovery_codes.internal.auth import RecoveryCodes
 from django.utils import timezone
 
 from groups.models import TermsOfReference
+from tests.browser.actions import follow
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -114,7 +115,7 @@ def test_recovery_code_pages_ask_for_the_password_first(visitor, cast, path, hea
     visitor.goto(path)
     assert _h1(visitor) == "Confirm it's you"
     visitor.page.locator("#id_password").fill(PASSWORD)
-    visitor.page.get_by_role("button", name="Continue").click()
+    follow(visitor.page.get_by_role("button", name="Continue"))
     visitor.wait_for_path(path)
     assert _h1(visitor) == heading
     visitor.check(name)

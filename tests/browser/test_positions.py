@@ -12,13 +12,9 @@ from groups.models import Position, Vote
 from icsvoice import audit
 from icsvoice.models import AuditEvent
 from tests import factories as f
+from tests.browser.actions import follow, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submit(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    page.wait_for_load_state()
 
 
 def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
@@ -30,25 +26,25 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     # adopts them by a vote under the version in force.
     visitor.sign_in_as(cast.chair)
     visitor.goto(f"/groups/{cast.group.pk}/")
-    page.get_by_role("link", name="Terms of reference").click()
+    follow(page.get_by_role("link", name="Terms of reference"))
     visitor.check("terms-list")
-    page.get_by_role("link", name="Propose a new version").click()
+    follow(page.get_by_role("link", name="Propose a new version"))
     visitor.check("terms-propose")
     page.get_by_label("Two-thirds majority").check()
-    _submit(page, "Propose this version")
+    submit(page, "Propose this version")
     visitor.wait_for_path(f"/groups/{cast.group.pk}/terms/2/")
     visitor.check("terms-proposed")
-    _submit(page, "Open the vote")
+    submit(page, "Open the vote")
     terms_vote = Vote.objects.get()
     visitor.wait_for_path(f"/votes/{terms_vote.pk}/")
     for voter in (cast.chair, cast.gp_lead, cast.gp_rep, conflicted):
         visitor.sign_in_as(voter)
         visitor.goto(f"/votes/{terms_vote.pk}/")
         page.get_by_label("For", exact=True).check()
-        _submit(page, "Cast my vote")
+        submit(page, "Cast my vote")
     visitor.sign_in_as(cast.chair)
     visitor.goto(f"/votes/{terms_vote.pk}/")
-    _submit(page, "Close the vote now")
+    submit(page, "Close the vote now")
     assert "Result: Agreed" in page.content()
     visitor.goto(f"/groups/{cast.group.pk}/terms/compare/?from=1&to=2")
     assert "Two-thirds majority" in page.content()
@@ -58,13 +54,13 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     # A GP lead drafts a position, finding the group from the header navigation.
     visitor.sign_in_as(cast.gp_lead)
     visitor.goto("/")
-    page.get_by_role("link", name="Positions").first.click()
+    follow(page.get_by_role("link", name="Positions").first)
     visitor.check("group-list")
-    page.get_by_role("link", name=cast.group.name).click()
+    follow(page.get_by_role("link", name=cast.group.name))
     visitor.check("group-detail-empty")
-    page.get_by_role("link", name="Draft a position").click()
+    follow(page.get_by_role("link", name="Draft a position"))
     visitor.check("position-create")
-    _submit(page, "Save draft")
+    submit(page, "Save draft")
     assert page.title().startswith("Error:")
     visitor.check("position-create-errors")
     page.get_by_label("Title").fill("Same-day access hubs in every place")
@@ -74,7 +70,7 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     page.get_by_label("Evidence links").fill("https://www.england.nhs.uk/gp/")
     page.get_by_label("Growing the primary care leadership team").check()
     page.get_by_label(cast.gp_rep.full_name).check()
-    _submit(page, "Save draft")
+    submit(page, "Save draft")
     position = Position.objects.get()
     visitor.wait_for_path(f"/positions/{position.pk}/")
     assert page.locator("h1").inner_text() == "Same-day access hubs in every place"
@@ -87,13 +83,12 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     visitor.check("amendment-create")
     page.get_by_label("Your proposed text").fill("Fund one hub per place from July.")
     page.get_by_label("Why you propose it").fill("April is too soon to recruit.")
-    _submit(page, "Propose amendment")
+    submit(page, "Propose amendment")
     assert "Your amendment has been sent" in page.content()
 
     visitor.sign_in_as(cast.gp_lead)
     visitor.goto(f"/positions/{position.pk}/")
-    page.get_by_role("button", name="Accept amendment to the what we ask of the board").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Accept amendment to the what we ask of the board"))
     assert "version 2 has been saved" in page.content()
     assert "Fund one hub per place from July." in page.content()
     visitor.goto(f"/positions/{position.pk}/compare/?from=1&to=2")
@@ -103,19 +98,19 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     # The member with a conflict declares it and is recused.
     visitor.sign_in_as(conflicted)
     visitor.goto(f"/positions/{position.pk}/")
-    page.get_by_role("link", name="Declare an interest").click()
+    follow(page.get_by_role("link", name="Declare an interest"))
     visitor.check("declare-interest")
     page.get_by_label("Financial", exact=True).check()
     page.get_by_label("Describe the interest").fill("Partner in a practice bidding to host a hub.")
-    _submit(page, "Declare interest")
+    submit(page, "Declare interest")
     assert "recused" in page.content()
 
     # The chair opens the vote with the default closing time.
     visitor.sign_in_as(cast.chair)
     visitor.goto(f"/positions/{position.pk}/")
-    page.get_by_role("link", name="Open a vote").click()
+    follow(page.get_by_role("link", name="Open a vote"))
     visitor.check("vote-open")
-    _submit(page, "Open the vote")
+    submit(page, "Open the vote")
     vote = Vote.objects.get(position=position)
     visitor.wait_for_path(f"/votes/{vote.pk}/")
     visitor.check("vote-detail-open")
@@ -125,7 +120,7 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
         visitor.sign_in_as(voter)
         visitor.goto(f"/votes/{vote.pk}/")
         page.get_by_label(choice, exact=True).check()
-        _submit(page, "Cast my vote")
+        submit(page, "Cast my vote")
         assert "has been recorded" in page.content()
     visitor.sign_in_as(conflicted)
     visitor.goto(f"/votes/{vote.pk}/")
@@ -136,7 +131,7 @@ def test_draft_amend_declare_vote_and_agree_in_the_browser(visitor, cast):
     # rule of the terms now in force.
     visitor.sign_in_as(cast.chair)
     visitor.goto(f"/votes/{vote.pk}/")
-    _submit(page, "Close the vote now")
+    submit(page, "Close the vote now")
     assert "Result: Agreed" in page.content()
     assert "2 for out of 3 counted votes; at least two-thirds needed" in page.content()
     visitor.check("vote-detail-closed")
@@ -174,8 +169,7 @@ def test_register_of_interests_and_a_secret_ballot_pages(visitor, cast):
     began.get_by_label("Day").fill("1")
     began.get_by_label("Month").fill("4")
     began.get_by_label("Year").fill("2024")
-    page.get_by_role("button", name="Add interest").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Add interest"))
     assert "Clinical lead for the local hospice." in page.content()
     visitor.check("interests")
 
@@ -188,8 +182,7 @@ def test_register_of_interests_and_a_secret_ballot_pages(visitor, cast):
     assert "This is a secret ballot" in page.content()
     assert page.get_by_label("Your reason (optional)").count() == 0
     page.get_by_label("Against", exact=True).check()
-    page.get_by_role("button", name="Cast my vote").click()
-    page.wait_for_load_state()
+    follow(page.get_by_role("button", name="Cast my vote"))
     assert "Your secret vote has been recorded." in page.content()
     assert "You have voted. Thank you." in page.content()
     visitor.check("vote-secret-voted")

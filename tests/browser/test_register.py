@@ -14,13 +14,9 @@ from engagement.models.register import Contact
 from engagement.services import register as services
 from groups import services as group_services
 from groups.models import today
+from tests.browser.actions import follow, submit
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
-
-
-def _submit(page, name: str) -> None:
-    page.get_by_role("button", name=name).click()
-    page.wait_for_load_state()
 
 
 def test_a_contact_added_and_removed_and_an_event_recorded(visitor, cast):
@@ -40,25 +36,25 @@ def test_a_contact_added_and_removed_and_an_event_recorded(visitor, cast):
 
     visitor.goto(reverse("engagement:register", args=[ics]))
     visitor.check("register")
-    page.get_by_role("link", name="Hartlepool PPG").click()
-    page.get_by_role("link", name="Add a contact at Hartlepool PPG").click()
+    follow(page.get_by_role("link", name="Hartlepool PPG"))
+    follow(page.get_by_role("link", name="Add a contact at Hartlepool PPG"))
     page.get_by_label("Full name").fill("Jane Quill")
     page.get_by_label("Email address").fill("jane@example.org")
     page.get_by_label("Consent: article 6(1)(a)").check()
-    _submit(page, "Save contact")
+    submit(page, "Save contact")
     assert "Enter the date they gave consent" in page.locator(".nhsuk-error-summary").inner_text()
     visitor.check("register-contact-errors")
     page.locator("#id_consent_given_on-day").fill("3")
     page.locator("#id_consent_given_on-month").fill("3")
     page.locator("#id_consent_given_on-year").fill("2026")
     page.get_by_label("How they gave consent").fill("Signed form at the PPG meeting")
-    _submit(page, "Save contact")
+    submit(page, "Save contact")
     visitor.wait_for_path(reverse("engagement:register-organisation", args=[ics, ppg.pk]))
     assert page.get_by_role("cell", name="Jane Quill").first.is_visible()
     visitor.check("register-organisation")
 
     contact = Contact.objects.get()
-    page.get_by_role("link", name="Remove Jane Quill on request").click()
+    follow(page.get_by_role("link", name="Remove Jane Quill on request"))
     visitor.check("register-contact-remove")
     page.get_by_label("Why are they being removed?").fill("Asked at the meeting")
     visitor.tab_to("save")
@@ -81,7 +77,7 @@ def test_a_contact_added_and_removed_and_an_event_recorded(visitor, cast):
     page.get_by_label("How many people took part?").fill("14")
     page.get_by_label("What came of it").fill("Patients asked for evening appointments.")
     page.get_by_label("Evening appointments (ICS A Primary Care Leadership Group, draft)").check()
-    _submit(page, "Save event")
+    submit(page, "Save event")
     event = EngagementEvent.objects.get()
     visitor.wait_for_path(reverse("engagement:log-event", args=[ics, event.pk]))
     visitor.check("log-event")

@@ -8,6 +8,7 @@ from django.urls import reverse
 
 from groups import services as group_services
 from icsvoice.models import AuditVerification
+from tests.browser.actions import follow
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -22,7 +23,7 @@ def test_a_reviewer_filters_the_trail_and_asks_for_a_check(visitor, cast):
     visitor.goto(reverse("engagement:review-home"))
     visitor.wait_for_path(reverse("engagement:review-ics", args=[cast.ics.pk]))
     visitor.check("review-hub")
-    page.get_by_role("link", name="Audit trail").click()
+    follow(page.get_by_role("link", name="Audit trail"))
     visitor.wait_for_path(reverse("engagement:audit", args=[cast.ics.pk]))
 
     visitor.tab_to("filters-toggle")
