@@ -88,6 +88,7 @@ EVENTS: dict[str, str] = {
     "interest.ended": "Interest ended",
     "interest.registered": "Interest registered",
     "interview.answered": "Exit interview answered (by the leaver)",
+    "interview.answers_saved": "Exit interview answers saved to finish later (by the leaver)",
     "interview.erased": "Leaver's name and email address erased from an exit interview",
     "interview.invited": "Leaver invited to an exit interview",
     "interview.questions_changed": "Exit interview questions changed",

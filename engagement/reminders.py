@@ -27,6 +27,7 @@ from engagement.services.consultations import (
     greeting,
 )
 from engagement.services.learning import remind_learning_reviews_due
+from groups.models import Position
 from icsvoice.models import OutboxMessage
 from icsvoice.notifications import notify_addresses
 from icsvoice.reminders import long_date, run_families
@@ -63,6 +64,7 @@ def remind_consultations_closing(now: dt.datetime | None = None) -> int:
     candidates = list(
         ConsultationInvitation.objects.filter(
             consultation__state=Consultation.State.OPEN,
+            consultation__position__state=Position.State.DRAFT,
             consultation__closes_at__gt=now,
             consultation__closes_at__lte=now + CONSULTATION_NOTICE,
             answer__isnull=True,

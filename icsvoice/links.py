@@ -2,7 +2,9 @@
 answering a consultation, a GP leaving a role). Only a token's SHA-256 is stored; a token
 is for one purpose, expires, and its page says nothing about why a link does not work.
 
-Pages that take a token call `throttled()` first: guessing is rate-limited per address.
+Pages that take a token call `throttled()` first and `missed()` when the token finds
+nothing: guessing is rate-limited per address. Only misses count, so the practices behind one
+NHS network address, each opening its own good link, are never turned away.
 """
 
 from __future__ import annotations
@@ -34,22 +36,28 @@ def looks_like_token(token: str) -> bool:
     return 40 <= len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token)
 
 
-def _client_address(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR", "") or "unknown"
+def _key(request: HttpRequest, scope: str) -> str:
+    from icsvoice.adapters import client_ip
+
+    return f"icsvoice:links:{scope}:{client_ip(request) or 'unknown'}"
 
 
 def throttled(request: HttpRequest, scope: str) -> bool:
-    """True when this address has opened too many personal links of `scope` lately
-    (ICSVOICE_LINK_RATE per ICSVOICE_LINK_WINDOW_SECONDS); counts this visit."""
-    key = f"icsvoice:links:{scope}:{_client_address(request)}"
+    """True when this address (the visitor's, behind ICSVOICE_PROXY_COUNT trusted proxies)
+    has opened ICSVOICE_LINK_RATE links of `scope` that did not work in the last
+    ICSVOICE_LINK_WINDOW_SECONDS."""
+    return (cache.get(_key(request, scope)) or 0) >= settings.ICSVOICE_LINK_RATE
+
+
+def missed(request: HttpRequest, scope: str) -> None:
+    """Counts a link of `scope` that found nothing, against this address."""
+    key = _key(request, scope)
     window = settings.ICSVOICE_LINK_WINDOW_SECONDS
     cache.add(key, 0, timeout=window)
     try:
-        count = cache.incr(key)
+        cache.incr(key)
     except ValueError:  # expired between add and incr
         cache.set(key, 1, timeout=window)
-        count = 1
-    return count > settings.ICSVOICE_LINK_RATE
 
 
 def link_not_working(request: HttpRequest) -> HttpResponse:

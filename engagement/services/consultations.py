@@ -296,7 +296,8 @@ def invitation_for_token(token: str) -> ConsultationInvitation | None:
         return None
     invitation = (
         ConsultationInvitation.objects.select_related(
-            "consultation__position__current_version",
+            "consultation__position",
+            "consultation__version",
             "consultation__group",
             "organisation",
             "contact",
@@ -309,6 +310,8 @@ def invitation_for_token(token: str) -> ConsultationInvitation | None:
         return None
     if not invitation.consultation.is_open():
         return None
+    if invitation.consultation.position.state != Position.State.DRAFT:
+        return None  # the group has moved on: to a vote, agreed or withdrawn
     if invitation.contact.removed_at is not None:
         return None
     return invitation
@@ -349,9 +352,18 @@ def answer_record(
         .select_related("consultation", "organisation")
         .get(pk=invitation.pk)
     )
-    consultation = Consultation.objects.get(pk=locked.consultation_id)
+    # Locked too, so a close cannot commit between this check and the answer.
+    consultation = (
+        Consultation.objects.select_for_update(of=("self",))
+        .select_related("position")
+        .get(pk=locked.consultation_id)
+    )
     if not consultation.is_open():
         raise ConsultationError("This consultation has closed, so answers can no longer change.")
+    if consultation.position.state != Position.State.DRAFT:
+        raise ConsultationError(
+            "The group has moved on from this draft, so answers can no longer change."
+        )
     now = timezone.now()
     existing = ConsultationAnswer.objects.filter(invitation=locked).first()
     payload = {

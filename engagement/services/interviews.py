@@ -447,6 +447,13 @@ def answers_save(
     locked.saved_at = now
     if not send:
         locked.save(update_fields=["saved_at"])
+        audit.record(
+            event="interview.answers_saved",
+            role="anonymous",
+            obj=locked,
+            ics_id=locked.ics_id,
+            payload={"answered": sum(1 for row in rows if row.text), "questions": len(rows)},
+        )
         return locked
     answered = sum(1 for row in rows if row.text)
     if not answered:
@@ -656,7 +663,8 @@ def erase_due(now: dt.datetime | None = None) -> list[int]:
 @transaction.atomic
 def leaver_erase(*, interview_id: int, now: dt.datetime | None = None) -> bool:
     """Erases one leaver's name and address, here and in the emails sent to them; keeps
-    "a leaver", the role and the answers. Safe to run twice: False if already erased."""
+    "a leaver", the role and the answers they sent (draft answers never sent are blanked).
+    Safe to run twice: False if already erased."""
     now = now or timezone.now()
     interview = (
         ExitInterview.objects.select_for_update()
@@ -669,6 +677,9 @@ def leaver_erase(*, interview_id: int, now: dt.datetime | None = None) -> bool:
     ExitInterview.objects.filter(pk=interview.pk).update(
         leaver_name="", leaver_email="", token_hash="", erased_at=now
     )
+    if after == "lapsed":
+        # Drafts never sent: nobody may read them, so nothing is kept.
+        InterviewAnswer.objects.filter(interview=interview).update(text="")
     emails = OutboxMessage.objects.filter(
         kind=INVITATION_KIND,
         object_type=ExitInterview._meta.label_lower,

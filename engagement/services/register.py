@@ -17,6 +17,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
+from engagement.models.consultations import ConsultationInvitation
 from engagement.models.register import Contact, LawfulBasis, Organisation, OrganisationKind
 from groups.models import ICS, PCN, Place, Practice, today
 from icsvoice import audit
@@ -293,36 +294,42 @@ class Removal:
 
 @transaction.atomic
 def contact_remove(*, contact: Contact, reason: str, actor: User) -> Removal:
-    """Removes a contact at their request: their name, address and consent note are erased
-    in place and the row is kept (so counts of who was invited and who answered stay
-    true). Emails to that address still waiting are stopped, and the address is blanked
-    on every email already sent or failed. The audit event carries counts only."""
+    """Removes a contact at their request: their name, role, address and consent note are
+    erased in place and the row is kept (so counts of who was invited and who answered stay
+    true). Their emails still waiting are stopped, and the address is blanked on every one
+    already sent or failed, whatever address it went to. The audit event carries counts
+    only."""
     reason = reason.strip()
     if not reason:
         raise RegisterError("Enter why the contact is being removed.")
     check_plain({"The reason": reason})
     locked = _locked_live(contact)
-    address = locked.email
     now = timezone.now()
     Contact.objects.filter(pk=locked.pk, removed_at__isnull=True).update(
-        name="", email="", consent_note="", removed_at=now, removed_reason=reason[:300]
+        name="", email="", role="", consent_note="", removed_at=now, removed_reason=reason[:300]
     )
-    stopped = erased = 0
-    if address:
-        rows = OutboxMessage.objects.filter(recipient__isnull=True, to_email__iexact=address)
-        stopped = rows.filter(state__in=WAITING).update(
-            state=OutboxMessage.State.FAILED,
-            to_email="",
-            to_name="",
-            claim=None,
-            claimed_at=None,
-            last_error=ERASED_NOTE,
-        )
-        # An email that failed earlier may quote the address in its error.
-        erased = rows.filter(state=OutboxMessage.State.FAILED).update(
-            to_email="", to_name="", last_error=ERASED_NOTE
-        )
-        erased += rows.update(to_email="", to_name="")  # sent, or sent in a digest
+    # This contact's own emails, found by what they were about (their invitations), not by
+    # address: another contact may share the address, and this one's may have changed since.
+    invitations = ConsultationInvitation.objects.filter(contact_id=locked.pk)
+    rows = OutboxMessage.objects.filter(
+        recipient__isnull=True,
+        object_type=ConsultationInvitation._meta.label_lower,
+        object_id__in=[str(pk) for pk in invitations.values_list("pk", flat=True)],
+    )
+    done = rows.exclude(state__in=WAITING)
+    # An email that failed may quote the address in its error.
+    erased = done.filter(state=OutboxMessage.State.FAILED).update(
+        to_email="", to_name="", last_error=ERASED_NOTE
+    )
+    erased += done.exclude(state=OutboxMessage.State.FAILED).update(to_email="", to_name="")
+    stopped = rows.filter(state__in=WAITING).update(
+        state=OutboxMessage.State.FAILED,
+        to_email="",
+        to_name="",
+        claim=None,
+        claimed_at=None,
+        last_error=ERASED_NOTE,
+    )
     locked.refresh_from_db()
     audit.record(
         event="register.contact_removed",

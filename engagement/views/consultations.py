@@ -337,6 +337,7 @@ def consultation_respond(request: HttpRequest, token: str) -> HttpResponse:
         return links.too_many(request)
     invitation = services.invitation_for_token(token)
     if invitation is None:
+        links.missed(request, LINK_SCOPE)
         return _private(links.link_not_working(request))
     answer = services.answer_of(invitation)
     initial = {"stance": answer.stance, "text": answer.text} if answer else {}
@@ -368,7 +369,7 @@ def consultation_respond(request: HttpRequest, token: str) -> HttpResponse:
                 "answer": answer,
                 "consultation": consultation,
                 "position": consultation.position,
-                "version": consultation.position.current_version,
+                "version": consultation.version,  # what was asked, not a later draft
                 "group": consultation.group,
             },
         )

@@ -412,6 +412,43 @@ def interview_themes(request: AuthedRequest, pk: int) -> HttpResponse:
 # --- The themes report -----------------------------------------------------------------------
 
 
+class FinancialYearForm(PeriodForm):
+    """Whole NHS financial years only. Two reports whose periods differ by a few days would
+    give away the themes of the one leaver who answered in between (when each interview was
+    answered is in the audit trail): years do not overlap, so no two reports can be set
+    against each other that way."""
+
+    def clean(self) -> dict[str, Any]:
+        data = super().clean()
+        start, end = data.get("start"), data.get("end")
+        if (
+            start
+            and end
+            and not self.errors
+            and Period(start, end) != reports.financial_year(start)
+        ):
+            self.add_error(
+                "start",
+                forms.ValidationError(
+                    "Choose a whole financial year, from 1 April to 31 March, so that no "
+                    "leaver can be singled out by comparing periods",
+                    params={"parts": ["day", "month", "year"]},
+                ),
+            )
+        return data
+
+
+def _years(today: dt.date) -> list[tuple[str, Period]]:
+    this_year = reports.financial_year(today)
+    last_year = reports.financial_year(this_year.start - dt.timedelta(days=1))
+    before = reports.financial_year(last_year.start - dt.timedelta(days=1))
+    return [
+        ("This financial year", this_year),
+        ("Last financial year", last_year),
+        ("The year before", before),
+    ]
+
+
 @login_required
 @require_GET
 def themes_report(request: AuthedRequest, ics_id: int) -> HttpResponse:
@@ -419,7 +456,7 @@ def themes_report(request: AuthedRequest, ics_id: int) -> HttpResponse:
     chosen = any(key.split("[", 1)[0] in ("start", "end") for key in request.GET)
     period: Period | None
     if chosen:
-        form = PeriodForm(request.GET)
+        form = FinancialYearForm(request.GET)
         period = (
             Period(form.cleaned_data["start"], form.cleaned_data["end"])
             if form.is_valid()
@@ -427,7 +464,7 @@ def themes_report(request: AuthedRequest, ics_id: int) -> HttpResponse:
         )
     else:
         period = reports.default_period(today())
-        form = PeriodForm(initial={"start": period.start, "end": period.end})
+        form = FinancialYearForm(initial={"start": period.start, "end": period.end})
     context: dict[str, Any] = {
         "ics": ics,
         "form": form,
@@ -435,7 +472,7 @@ def themes_report(request: AuthedRequest, ics_id: int) -> HttpResponse:
         "fewest": services.FEWEST_SHOWN,
         "presets": [
             (label, preset, period_query(preset), preset == period)
-            for label, preset in reports.presets(today())
+            for label, preset in _years(today())
         ],
         "parent_label": _list_link(ics)[0],
         "parent_url": _list_link(ics)[1],
@@ -462,6 +499,7 @@ def interview_respond(request: HttpRequest, token: str) -> HttpResponse:
         return links.too_many(request)
     interview = services.open_by_token(token)
     if interview is None:
+        links.missed(request, LINK_SCOPE)
         return _leaver_page(links.link_not_working(request))
     answers = list(interview.answers.order_by("order"))
     form = AnswersForm(posted(request), answers=answers)

@@ -24,6 +24,7 @@ from dataclasses import dataclass
 
 import pytest
 from django.core import mail
+from django.urls import reverse
 from django.utils import timezone
 
 from engagement import reports
@@ -405,6 +406,40 @@ def test_each_contact_is_emailed_a_working_link_that_the_outbox_never_holds(scen
     found = invitation(token)
     assert found.consultation == consultation and found.contact == scene.contacts["Ann"]
     assert found.token_hash != token and len(found.token_hash) == 64
+
+
+def test_once_the_draft_goes_to_a_vote_the_links_take_no_more_answers(scene, cast, settings):
+    """A consultation is on a draft: when the group moves on (to a vote, agreed or
+    withdrawn) a link that worked stops working, an answer on its way is refused, and no
+    reminder goes out."""
+    consultation = open_main(scene)
+    tokens = send_all(settings)
+    ready = invitation(token_of(tokens, scene, "Ann"))
+    group_services.vote_open(position=scene.position, actor=cast.chair)
+    assert services.invitation_for_token(token_of(tokens, scene, "Bob")) is None
+    with pytest.raises(ConsultationError, match="moved on from this draft"):
+        services.answer_record(invitation=ready, stance=Stance.SUPPORT, text="")
+    assert not ConsultationAnswer.objects.exists()
+    # Two days before the close, seven unanswered contacts would have been reminded.
+    assert remind_consultations_closing(consultation.closes_at - dt.timedelta(days=2)) == 0
+
+
+def test_those_answering_read_the_version_consulted_on(scene, cast, settings, client):
+    open_main(scene)
+    tokens = send_all(settings)
+    group_services.position_revise(
+        position=scene.position,
+        actor=cast.gp_lead,
+        title="A completely different ask",
+        summary="Something else.",
+        ask="Fund something else.",
+    )
+    url = reverse("engagement:consultation-respond", args=[token_of(tokens, scene, "Ann")])
+    body = client.get(url)
+    text = body.content.decode()
+    assert body.status_code == 200
+    assert "Same-day access hubs in every place" in text
+    assert "A completely different ask" not in text
 
 
 def test_a_guessed_or_expired_link_finds_nothing(scene, settings):

@@ -272,7 +272,8 @@ def test_opening_links_is_rate_limited(client, cast, settings):
     token = send_link(interview, settings)
     url = reverse("engagement:interview-respond", args=[token])
     guess = reverse("engagement:interview-respond", args=[links.new_token()[0]])
-    assert [client.get(u).status_code for u in (guess, url, url)] == [404, 200, 429]
+    codes = [client.get(u).status_code for u in (guess, url, url, url, guess, url)]
+    assert codes == [404, 200, 200, 200, 404, 429]
     assert client.post(url, {"answer_1": "x", "action": "send"}).status_code == 429
     assert ExitInterview.objects.get(pk=interview.pk).state == "invited"
 
@@ -336,7 +337,7 @@ def build_themes(cast) -> Period:
     tagged(cast, salaried, "Workload", email="s1@x.nhs.uk")
     tagged(cast, salaried, "Digital and IT", email="s2@x.nhs.uk")
     before = tagged(cast, salaried, "Workload", "Premises", email="old@x.nhs.uk")
-    long_ago = timezone.now() - dt.timedelta(days=60)
+    long_ago = timezone.now() - dt.timedelta(days=400)  # in an earlier financial year
     ExitInterview.objects.filter(pk=before.pk).update(answered_at=long_ago)
     invite(cast, role_kind=partner, email="never@x.nhs.uk")
     today = timezone.localdate()
@@ -400,6 +401,8 @@ def test_leavers_are_erased_90_days_after_answering_or_lapsing(cast, settings):
     send = OutboxMessage.objects.get(kind=services.INVITATION_KIND, object_id=str(done.pk))
     OutboxMessage.objects.filter(pk=send.pk).update(state="sent")
     lapsed = invite(cast, email="lapsed@x.nhs.uk")
+    # Saved to finish later, never sent: nobody may read it, so it goes with the name.
+    services.answers_save(interview=lapsed, answers={1: "A draft never sent"}, send=False)
     recent = invite(cast, email="recent@x.nhs.uk")
     now = timezone.now()
     today = timezone.localdate()
@@ -412,7 +415,8 @@ def test_leavers_are_erased_90_days_after_answering_or_lapsing(cast, settings):
         interview.refresh_from_db()
         assert (interview.leaver_name, interview.leaver_email) == ("", "")
         assert interview.leaver == "A leaver" and interview.erased_at
-    assert done.answers.get(order=1).text == SECRET  # the answers stay
+    assert done.answers.get(order=1).text == SECRET  # the answers sent stay
+    assert set(lapsed.answers.values_list("text", flat=True)) == {""}
     assert ExitInterview.objects.get(pk=recent.pk).leaver_email == "recent@x.nhs.uk"
     emails = OutboxMessage.objects.filter(
         kind=services.INVITATION_KIND, object_id__in=[str(done.pk), str(lapsed.pk)]
@@ -429,6 +433,7 @@ def test_leavers_are_erased_90_days_after_answering_or_lapsing(cast, settings):
 def test_no_audit_event_holds_an_answer_a_name_or_an_address(client, cast, settings):
     interview = invite(cast, name="Dr Unique Leavername", email="unique@gp.example.nhs.uk")
     url = reverse("engagement:interview-respond", args=[send_link(interview, settings)])
+    client.post(url, {"answer_1": SECRET, "action": "save"})
     client.post(url, {"answer_1": SECRET, "action": "send"})
     themes = services.themes_ensure(cast.ics)
     services.themes_tag(interview=interview, theme_ids=[themes[0].pk], actor=cast.reviewer)
@@ -440,6 +445,7 @@ def test_no_audit_event_holds_an_answer_a_name_or_an_address(client, cast, setti
     assert {e.event for e in events} == {
         "interview.questions_changed",
         "interview.invited",
+        "interview.answers_saved",
         "interview.answered",
         "interview.themes_tagged",
         "interview.erased",

@@ -13,7 +13,7 @@ from django.urls import reverse
 from django.utils import timezone
 
 from engagement.models.interviews import ExitInterview, InterviewQuestion
-from engagement.reports import Period
+from engagement.reports import Period, financial_year
 from engagement.services import interviews as services
 from engagement.views.reports import period_query
 from groups.models import GroupMembership
@@ -253,7 +253,8 @@ def test_a_reader_tags_themes_through_the_page(client, cast):
 
 
 def test_the_themes_report_page_shows_fewer_than_3(client, cast):
-    period = build_themes(cast)
+    build_themes(cast)
+    period = financial_year(timezone.localdate())
     url = reverse("engagement:interview-report", args=[cast.ics.pk])
     body = page(_as(client, cast.chair).get(f"{url}?{period_query(period)}"))
     assert 'id="answered-count">5<' in body
@@ -263,6 +264,22 @@ def test_the_themes_report_page_shows_fewer_than_3(client, cast):
     bad = client.get(f"{url}?start[day]=31&start[month]=2&start[year]=2026")
     assert bad.status_code == 200 and "There is a problem" in bad.content.decode()
     assert 'id="answered-count"' not in bad.content.decode()
+
+
+def test_the_themes_report_takes_whole_financial_years_only(client, cast):
+    """Two periods a day apart would single out the leaver who answered on that day."""
+    build_themes(cast)
+    url = reverse("engagement:interview-report", args=[cast.ics.pk])
+    today = timezone.localdate()
+    year = financial_year(today)
+    _as(client, cast.chair)
+    for period in (Period(year.start, today), Period(today - dt.timedelta(days=30), today)):
+        refused = client.get(f"{url}?{period_query(period)}").content.decode()
+        assert "Choose a whole financial year" in refused and "There is a problem" in refused
+        assert 'id="answered-count"' not in refused
+    last = financial_year(year.start - dt.timedelta(days=1))
+    shown = page(client.get(f"{url}?{period_query(last)}"))
+    assert 'id="answered-count">fewer than 3<' in shown
 
 
 def test_the_leavers_page_and_thanks_need_no_sign_in(client, cast):
@@ -290,7 +307,7 @@ def test_pages_keep_flat_query_counts(client, cast, django_assert_max_num_querie
     _grow(cast, 1, 0)
     first = ExitInterview.objects.order_by("id").first()
     today = timezone.localdate()
-    period = period_query(Period(today - dt.timedelta(days=7), today))
+    period = period_query(financial_year(today))
     ics = cast.ics.pk
     urls = [
         reverse("engagement:interviews", args=[ics]),

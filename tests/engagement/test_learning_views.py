@@ -463,3 +463,24 @@ def test_a_person_in_two_icss_chooses_one(client, cast):
     body = page(_as(client, cast.reviewer).get(reverse("engagement:learning-home")))
     for ics in (cast.ics, cast.other_ics):
         assert reverse("engagement:learning-list", args=[ics.pk]) in body
+
+
+def test_the_group_page_links_only_to_the_engagement_pages_each_member_may_open(client, cast):
+    """Every member sees the register and the log; exit interviews and learning reviews are
+    the chair's (as ICS staff's), so a GP lead is never shown a link that would refuse them."""
+    group_page = reverse("groups:group-detail", args=[cast.group.pk])
+    links = {
+        reverse("engagement:register", args=[cast.ics.pk]),
+        reverse("engagement:log", args=[cast.ics.pk]),
+        reverse("engagement:interviews", args=[cast.ics.pk]),
+        reverse("engagement:learning-list", args=[cast.ics.pk]),
+    }
+    for person in (cast.chair, cast.gp_lead):
+        body = page(_as(client, person).get(group_page))
+        shown = {link for link in links if f'href="{link}"' in body}
+        assert shown
+        for link in shown:
+            assert client.get(link).status_code == 200, (person, link)
+        client.logout()
+    chair_sees = page(_as(client, cast.chair).get(group_page))
+    assert all(f'href="{link}"' in chair_sees for link in links)

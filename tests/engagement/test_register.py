@@ -12,9 +12,11 @@ import pytest
 from django.urls import reverse
 from django.utils import timezone
 
+from engagement.models.consultations import Consultation, ConsultationInvitation
 from engagement.models.register import Contact, LawfulBasis, Organisation
 from engagement.services import register as services
 from engagement.services.register import ContactDetails, RegisterError
+from groups import services as group_services
 from groups.models import Practice, today
 from icsvoice.models import AuditEvent, OutboxMessage
 from tests import factories as f
@@ -382,11 +384,33 @@ def test_the_service_keeps_the_consent_rule_too(cast, org):
 # --- Removing a contact on request ------------------------------------------------------------
 
 
-def _outbox(address: str, state: str, **extra) -> OutboxMessage:
+def _invitation(cast, contact: Contact) -> ConsultationInvitation:
+    """The contact asked in a consultation: what their emails are about."""
+    position = group_services.position_draft(
+        group=cast.group, actor=cast.gp_lead, title="Same-day access", summary="S", ask="A"
+    )
+    consultation = Consultation.objects.create(
+        position=position,
+        group=cast.group,
+        version=position.current_version,
+        closes_on=today(),
+        closes_at=timezone.now(),
+        opened_by=cast.gp_lead,
+    )
+    return ConsultationInvitation.objects.create(
+        consultation=consultation,
+        contact=contact,
+        organisation=contact.organisation,
+        kind=contact.organisation.kind,
+    )
+
+
+def _outbox(address: str, state: str, about: ConsultationInvitation, **extra) -> OutboxMessage:
     return OutboxMessage.objects.create(
         kind=extra.pop("kind", "consultation.invited"),
         object_type="engagement.consultationinvitation",
-        object_id=str(OutboxMessage.objects.count() + 1),
+        object_id=str(about.pk),
+        version=str(OutboxMessage.objects.count()),
         to_email=address,
         to_name=NAME,
         subject="Your views on same-day access",
@@ -398,11 +422,18 @@ def _outbox(address: str, state: str, **extra) -> OutboxMessage:
 
 def test_removing_a_contact_erases_them_everywhere_and_keeps_the_counts(client, cast, org, contact):
     other = add_contact(cast, org, name="Omar Other", email="omar@example.org")
-    pending = _outbox(ADDRESS, "pending")
-    sending = _outbox(ADDRESS.upper(), "sending", claimed_at=timezone.now())
-    sent = _outbox(ADDRESS, "sent", sent_at=timezone.now())
-    failed = _outbox(ADDRESS, "failed", last_error=f"550 {ADDRESS}: no such user")
-    someone_else = _outbox("omar@example.org", "pending")
+    # The same person, listed at another organisation too (an LMC officer who is also a
+    # pharmacy's contact). Removed at the LMC, they are still asked as the pharmacy's.
+    twin = add_contact(cast, add_org(cast, "High Street Pharmacy", kind="pharmacy"), email=ADDRESS)
+    theirs = _invitation(cast, contact)
+    pending = _outbox(ADDRESS, "pending", theirs)
+    sending = _outbox(ADDRESS.upper(), "sending", theirs, claimed_at=timezone.now())
+    sent = _outbox(ADDRESS, "sent", theirs, sent_at=timezone.now())
+    failed = _outbox(ADDRESS, "failed", theirs, last_error=f"550 {ADDRESS}: no such user")
+    # Queued before their address was corrected: stopped and erased as well.
+    earlier = _outbox("jane.old@example.org", "pending", theirs)
+    someone_else = _outbox("omar@example.org", "pending", _invitation(cast, other))
+    twins = _outbox(ADDRESS, "pending", _invitation(cast, twin))
     with_account = OutboxMessage.objects.create(
         kind="position.drafted", object_type="groups.position", object_id="1",
         recipient=cast.gp_lead, to_email=ADDRESS, subject="S", body="B",
@@ -420,14 +451,14 @@ def test_removing_a_contact_erases_them_everywhere_and_keeps_the_counts(client, 
 
     response = client.post(url, {"reason": "Asked by email on 2 March"}, follow=True)
     body = response.content.decode()
-    assert "2 emails waiting to go to them will not be sent" in body
+    assert "3 emails waiting to go to them will not be sent" in body
     assert "A removed contact" in body and NAME not in body and ADDRESS not in body
 
     contact.refresh_from_db()
-    assert (contact.name, contact.email, contact.consent_note) == ("", "", "")
+    assert (contact.name, contact.email, contact.role, contact.consent_note) == ("", "", "", "")
     assert contact.removed_at is not None and contact.removed_reason == "Asked by email on 2 March"
     assert str(contact) == "A removed contact at Cleveland LMC"
-    for row in (pending, sending):
+    for row in (pending, sending, earlier):
         row.refresh_from_db()
         assert (row.state, row.to_email, row.to_name) == ("failed", "", "")
     sent.refresh_from_db()
@@ -435,15 +466,15 @@ def test_removing_a_contact_erases_them_everywhere_and_keeps_the_counts(client, 
     failed.refresh_from_db()
     assert (failed.to_email, failed.to_name) == ("", "")
     assert ADDRESS not in failed.last_error
-    for untouched in (someone_else, with_account):
+    for untouched in (someone_else, twins, with_account):
         untouched.refresh_from_db()
         assert untouched.to_email in ("omar@example.org", ADDRESS) and untouched.state == "pending"
     assert OutboxMessage.objects.count() == rows_before
     assert Contact.objects.filter(organisation=org).count() == contacts_before
-    assert list(Contact.objects.reachable()) == [other]
+    assert set(Contact.objects.reachable()) == {other, twin}
 
     event = AuditEvent.objects.get(event="register.contact_removed")
-    assert event.payload == {"organisation": org.pk, "emails_stopped": 2, "emails_erased": 2}
+    assert event.payload == {"organisation": org.pk, "emails_stopped": 3, "emails_erased": 2}
     trail = json.dumps(list(AuditEvent.objects.values_list("payload", "actor_label")))
     assert "Jane" not in trail and "jane" not in trail and "Quill" not in trail
 

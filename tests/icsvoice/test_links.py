@@ -81,11 +81,31 @@ def test_guessing_is_rate_limited_per_address(settings):
     settings.ICSVOICE_LINK_RATE = 3
     request = RequestFactory().get("/", REMOTE_ADDR="192.0.2.7")
     other = RequestFactory().get("/", REMOTE_ADDR="192.0.2.8")
-    assert [links.throttled(request, "test") for _ in range(4)] == [False, False, False, True]
+    answers = []
+    for _ in range(4):
+        answers.append(links.throttled(request, "test"))
+        links.missed(request, "test")
+    assert answers == [False, False, False, True]
     assert links.throttled(other, "test") is False
+    assert links.throttled(request, "another scope") is False
     assert links.too_many(request).status_code == 429
     page = links.link_not_working(request)
     assert page.status_code == 404 and b"This link does not work" in page.content
+
+
+def test_behind_the_proxy_each_visitor_is_counted_on_their_own_address(settings):
+    """In docker-compose every visitor reaches gunicorn from Caddy's address: the limit is
+    on the address Caddy forwards, or one guesser would lock everyone out."""
+    settings.ICSVOICE_LINK_RATE = 2
+    settings.ALLAUTH_TRUSTED_PROXY_COUNT = 1
+
+    def visitor(address: str):
+        return RequestFactory().get("/", REMOTE_ADDR="10.0.0.2", HTTP_X_FORWARDED_FOR=address)
+
+    for _ in range(2):
+        links.missed(visitor("198.51.100.9"), "test")
+    assert links.throttled(visitor("198.51.100.9"), "test") is True
+    assert links.throttled(visitor("198.51.100.10"), "test") is False
 
 
 def test_an_erased_address_is_not_sent_again(cast):
