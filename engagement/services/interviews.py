@@ -25,6 +25,7 @@ from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
 
+from engagement.access import ics_for_interview_staff
 from engagement.models.interviews import (
     ExitInterview,
     InterviewAnswer,
@@ -39,7 +40,7 @@ from icsvoice.errors import DomainError
 from icsvoice.mailer import PermanentFailure
 from icsvoice.models import OutboxMessage, User
 from icsvoice.notifications import notify, notify_addresses
-from icsvoice.registry import has_role, ics_ids_for
+from icsvoice.registry import has_role
 from icsvoice.text import markup_in
 
 INVITATION_KIND = "engagement.exit_interview"
@@ -50,7 +51,6 @@ LEAVING_WITHIN_DAYS = 731
 FEWEST_SHOWN = 3  # a theme count below this shows as "fewer than 3"
 ANSWER_MAX = 5000
 
-STAFF_ONLY = "Only the ICS's staff reviewers and leadership group chairs can see this."
 READERS_ONLY = "Only this interview's named readers can read it."
 
 DEFAULT_QUESTIONS = (
@@ -85,23 +85,6 @@ def check_plain(fields: Mapping[str, str]) -> None:
 
 
 # --- Who may do what -------------------------------------------------------------------------
-
-
-def is_interview_staff(user: User, ics_id: int) -> bool:
-    return has_role(user, "ics_reviewer", ics_id=ics_id) or has_role(
-        user, "group_chair", ics_id=ics_id
-    )
-
-
-def ics_for_interview_staff(*, user: User, ics_id: int) -> ICS:
-    if ics_id not in ics_ids_for(user):
-        raise Http404("No such ICS.")
-    if not is_interview_staff(user, ics_id):
-        raise PermissionDenied(STAFF_ONLY)
-    ics = ICS.objects.filter(pk=ics_id).first()
-    if ics is None:
-        raise Http404("No such ICS.")
-    return ics
 
 
 def interview_for_reader(*, user: User, interview_id: int) -> ExitInterview:

@@ -17,6 +17,7 @@ from django.utils import timezone
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from engagement import reports
+from engagement.access import ics_for_interview_staff
 from engagement.models.interviews import (
     ExitInterview,
     InterviewAnswer,
@@ -201,7 +202,7 @@ def _private(response: HttpResponse) -> HttpResponse:
 @login_required
 @require_GET
 def interview_list(request: AuthedRequest, ics_id: int) -> HttpResponse:
-    ics = services.ics_for_interview_staff(user=request.user, ics_id=ics_id)
+    ics = ics_for_interview_staff(user=request.user, ics_id=ics_id)
     rows = services.interview_rows(ics=ics, user=request.user)
     return _private(
         render(
@@ -215,7 +216,7 @@ def interview_list(request: AuthedRequest, ics_id: int) -> HttpResponse:
 @login_required
 @GET_POST
 def interview_invite(request: AuthedRequest, ics_id: int) -> HttpResponse:
-    ics = services.ics_for_interview_staff(user=request.user, ics_id=ics_id)
+    ics = ics_for_interview_staff(user=request.user, ics_id=ics_id)
     questions = services.questions_ensure(ics=ics, actor=request.user)
     initial = {
         "closes_on": today() + dt.timedelta(days=DEFAULT_OPEN_DAYS),
@@ -260,7 +261,7 @@ def interview_invite(request: AuthedRequest, ics_id: int) -> HttpResponse:
 @login_required
 @GET_POST
 def question_list(request: AuthedRequest, ics_id: int) -> HttpResponse:
-    ics = services.ics_for_interview_staff(user=request.user, ics_id=ics_id)
+    ics = ics_for_interview_staff(user=request.user, ics_id=ics_id)
     services.questions_ensure(ics=ics, actor=request.user)
     form = QuestionForm(posted(request))
     if request.method == "POST" and form.is_valid():
@@ -291,7 +292,7 @@ def question_list(request: AuthedRequest, ics_id: int) -> HttpResponse:
 @login_required
 @GET_POST
 def question_reword(request: AuthedRequest, ics_id: int, pk: int) -> HttpResponse:
-    ics = services.ics_for_interview_staff(user=request.user, ics_id=ics_id)
+    ics = ics_for_interview_staff(user=request.user, ics_id=ics_id)
     question = services.question_for_staff(ics=ics, question_id=pk)
     form = QuestionForm(posted(request), initial={"text": question.text})
     back = ("Questions", reverse("engagement:interview-questions", args=[ics.pk]))
@@ -325,7 +326,7 @@ def question_reword(request: AuthedRequest, ics_id: int, pk: int) -> HttpRespons
 @login_required
 @require_POST
 def question_retire(request: AuthedRequest, ics_id: int, pk: int) -> HttpResponse:
-    ics = services.ics_for_interview_staff(user=request.user, ics_id=ics_id)
+    ics = ics_for_interview_staff(user=request.user, ics_id=ics_id)
     question = services.question_for_staff(ics=ics, question_id=pk)
     if act(request, lambda: services.question_retire(question=question, actor=request.user)):
         messages.success(
@@ -452,7 +453,7 @@ def _years(today: dt.date) -> list[tuple[str, Period]]:
 @login_required
 @require_GET
 def themes_report(request: AuthedRequest, ics_id: int) -> HttpResponse:
-    ics = services.ics_for_interview_staff(user=request.user, ics_id=ics_id)
+    ics = ics_for_interview_staff(user=request.user, ics_id=ics_id)
     chosen = any(key.split("[", 1)[0] in ("start", "end") for key in request.GET)
     period: Period | None
     if chosen:

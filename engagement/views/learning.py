@@ -24,6 +24,11 @@ from django.views.decorators.http import require_GET
 
 from boards import access as board_access
 from boards.models import Action, BoardSeat
+from engagement.access import (
+    LEARNING_LISTERS_ONLY,
+    ics_for_learning_list,
+    is_learning_lister,
+)
 from engagement.models.learning import LearningReview
 from engagement.services import learning as services
 from groups import access as group_access
@@ -37,7 +42,6 @@ from icsvoice.registry import has_role, ics_ids_for
 
 State = LearningReview.State
 Outcome = LearningReview.Outcome
-ONLY = "Only ICS staff reviewers, group chairs and board secretaries can see learning reviews."
 CANDIDATES = 50  # actions offered for flagging on the list page, newest first
 
 # --- Access ------------------------------------------------------------------------------------
@@ -95,13 +99,6 @@ def _may_record(user: User, review: LearningReview) -> bool:
         return group_access.is_chair(user, review.group)
     assert review.board is not None
     return board_access.is_secretary(user, review.board)
-
-
-def _may_list(user: User, ics_id: int) -> bool:
-    return any(
-        has_role(user, code, ics_id=ics_id)
-        for code in ("ics_reviewer", "group_chair", "board_secretary")
-    )
 
 
 # --- Forms -----------------------------------------------------------------------------------
@@ -256,7 +253,7 @@ class CancelForm(NHSForm):
 
 
 def _crumbs_for(user: User, review: LearningReview) -> list[tuple[str, str]]:
-    if _may_list(user, review.ics_id):
+    if is_learning_lister(user, review.ics_id):
         return [("Learning reviews", reverse("engagement:learning-list", args=[review.ics_id]))]
     return [_subject_link(review)]
 
@@ -298,9 +295,9 @@ def _form_page(
 @require_GET
 def learning_home(request: AuthedRequest) -> HttpResponse:
     """Straight to the person's ICS; a choice when they have learning reviews in several."""
-    ics_ids = sorted(i for i in ics_ids_for(request.user) if _may_list(request.user, i))
+    ics_ids = sorted(i for i in ics_ids_for(request.user) if is_learning_lister(request.user, i))
     if not ics_ids:
-        raise PermissionDenied(ONLY)
+        raise PermissionDenied(LEARNING_LISTERS_ONLY)
     if len(ics_ids) == 1:
         return redirect("engagement:learning-list", ics_id=ics_ids[0])
     systems = ICS.objects.filter(pk__in=ics_ids).order_by("name")
@@ -311,13 +308,7 @@ def learning_home(request: AuthedRequest) -> HttpResponse:
 @require_GET
 def learning_list(request: AuthedRequest, ics_id: int) -> HttpResponse:
     user = request.user
-    if ics_id not in ics_ids_for(user):
-        raise Http404("No such ICS.")
-    if not _may_list(user, ics_id):
-        raise PermissionDenied(ONLY)
-    ics = ICS.objects.filter(pk=ics_id).first()
-    if ics is None:
-        raise Http404("No such ICS.")
+    ics = ics_for_learning_list(user=user, ics_id=ics_id)
     reviewer = has_role(user, "ics_reviewer", ics_id=ics_id)
     chaired = list(
         GroupMembership.objects.current()

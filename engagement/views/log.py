@@ -15,7 +15,6 @@ from crispy_forms.layout import Layout
 from django import forms
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
 from django.db.models import Count, Q, QuerySet
 from django.http import Http404, HttpResponse
@@ -23,6 +22,11 @@ from django.shortcuts import redirect, render
 from django.urls import URLPattern, path, reverse
 from django.views.decorators.http import require_GET, require_POST
 
+from engagement.access import (
+    ics_for_register_manager,
+    ics_for_register_reader,
+    is_register_manager,
+)
 from engagement.models.log import EngagementEvent, EventKind
 from engagement.models.register import Contact, LawfulBasis, Organisation, OrganisationKind
 from engagement.services import log as log_services
@@ -35,49 +39,9 @@ from groups.views.common import GET_POST, act, attempt, posted
 from icsvoice.forms_nhsuk import DateField, Field
 from icsvoice.http import AuthedRequest
 from icsvoice.models import User
-from icsvoice.registry import has_role, ics_ids_for
 
 PAGE_SIZE = 50
 YEARS = (2000, 2099)
-READERS_ONLY = (
-    "Only the ICS's leadership group members and chairs, and its staff reviewers, can see this."
-)
-MANAGERS_ONLY = "Only the ICS's leadership group members and chairs can change this."
-
-# --- Access ------------------------------------------------------------------------------------
-
-
-def is_manager(user: User, ics_id: int) -> bool:
-    """A chair or member of one of the ICS's leadership groups."""
-    return has_role(user, "group_member", ics_id=ics_id) or has_role(
-        user, "group_chair", ics_id=ics_id
-    )
-
-
-def _ics(user: User, ics_id: int) -> ICS:
-    if ics_id not in ics_ids_for(user):
-        raise Http404("No such ICS.")
-    ics = ICS.objects.filter(pk=ics_id).first()
-    if ics is None:
-        raise Http404("No such ICS.")
-    return ics
-
-
-def ics_for_register_reader(*, user: User, ics_id: int) -> ICS:
-    """Managers and the ICS's staff reviewers read the register and the log."""
-    ics = _ics(user, ics_id)
-    if is_manager(user, ics_id):
-        return ics
-    if has_role(user, "ics_reviewer", ics_id=ics_id):
-        return ics
-    raise PermissionDenied(READERS_ONLY)
-
-
-def ics_for_register_manager(*, user: User, ics_id: int) -> ICS:
-    ics = _ics(user, ics_id)
-    if not is_manager(user, ics_id):
-        raise PermissionDenied(MANAGERS_ONLY)
-    return ics
 
 
 def _organisation(ics: ICS, organisation_id: int) -> Organisation:
@@ -486,7 +450,7 @@ def register(request: AuthedRequest, ics_id: int) -> HttpResponse:
     }
     for organisation in organisations:
         by_kind[organisation.kind][1].append(organisation)
-    manager = is_manager(request.user, ics_id)
+    manager = is_register_manager(request.user, ics_id)
     return render(
         request,
         "engagement/register/register.html",
@@ -569,7 +533,7 @@ def organisation(request: AuthedRequest, ics_id: int, organisation_id: int) -> H
             "live": [c for c in contacts if c.removed_at is None],
             "removed": [c for c in contacts if c.removed_at is not None],
             "events": events,
-            "can_manage": is_manager(request.user, ics_id),
+            "can_manage": is_register_manager(request.user, ics_id),
             "crumbs": _crumbs(ics),
         },
     )
@@ -724,7 +688,7 @@ def log(request: AuthedRequest, ics_id: int) -> HttpResponse:
                 key.split("[")[0] in form.fields and value for key, value in kept.items()
             ),
             "query": urlencode(kept),
-            "can_manage": is_manager(request.user, ics_id),
+            "can_manage": is_register_manager(request.user, ics_id),
             "crumbs": [],
         },
     )
@@ -787,7 +751,7 @@ def log_event(request: AuthedRequest, ics_id: int, event_id: int) -> HttpRespons
             "organisations": list(event.organisations.order_by("name")),
             "positions": shown,
             "hidden": len(positions) - len(shown),
-            "can_manage": is_manager(request.user, ics_id),
+            "can_manage": is_register_manager(request.user, ics_id),
             "crumbs": _log_crumbs(ics),
         },
     )
