@@ -15,3 +15,12 @@ class BoardsConfig(AppConfig):
         register_position_journey(position_journey_steps)
         cards.register()
         audit_scopes.register()
+
+        from django.db.models.signals import post_save
+
+        from boards import public_cache
+        from icsvoice.models import AuditEvent
+
+        post_save.connect(
+            public_cache.board_event_saved, sender=AuditEvent, dispatch_uid="boards-public-cache"
+        )

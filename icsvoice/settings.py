@@ -195,6 +195,9 @@ ICSVOICE_SESSION_MAX_AGE = timedelta(hours=env_int("ICSVOICE_SESSION_MAX_HOURS",
 # the window, whatever the tokens, before it is asked to wait.
 ICSVOICE_LINK_RATE = env_int("ICSVOICE_LINK_RATE", 30)
 ICSVOICE_LINK_WINDOW_SECONDS = env_int("ICSVOICE_LINK_WINDOW_SECONDS", 600)
+# The public board pages are kept this long for visitors who are not signed in; any audited
+# change to a board's business clears them at once (boards/public_cache.py). 0 turns it off.
+ICSVOICE_PUBLIC_CACHE_SECONDS = env_int("ICSVOICE_PUBLIC_CACHE_SECONDS", 60)
 SESSION_COOKIE_HTTPONLY = True
 SESSION_COOKIE_SAMESITE = "Lax"
 

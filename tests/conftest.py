@@ -118,6 +118,13 @@ def _fast_passwords(settings):
 
 
 @pytest.fixture(autouse=True)
+def _public_pages_fresh(settings):
+    """Tests change rows directly and read the public pages straight after: the cache of
+    those pages is off, except in tests/boards/test_public_cache.py, which is about it."""
+    settings.ICSVOICE_PUBLIC_CACHE_SECONDS = 0
+
+
+@pytest.fixture(autouse=True)
 def _clean_cache():
     """Used one-time codes and rate limits live in the cache; each test starts clean."""
     from django.core.cache import cache

@@ -16,6 +16,7 @@ from django.urls import URLPattern, path
 from django.views.decorators.cache import cache_control
 from django.views.decorators.http import require_GET
 
+from boards import public_cache
 from boards.models import Board, Meeting
 from boards.selectors import public as selectors
 
@@ -43,11 +44,13 @@ def safe_filename(title: str) -> str:
 
 
 @require_GET
+@public_cache.for_visitors
 def board_list(request: HttpRequest) -> HttpResponse:
     return render(request, "boards/public_board_list.html", {"boards": selectors.boards()})
 
 
 @require_GET
+@public_cache.for_visitors
 def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
     board = _board(slug)
     return render(
@@ -58,6 +61,7 @@ def board_detail(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @require_GET
+@public_cache.for_visitors
 def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
     return render(
@@ -72,6 +76,7 @@ def meeting_detail(request: HttpRequest, pk: int) -> HttpResponse:
 
 
 @require_GET
+@public_cache.for_visitors
 def minutes_detail(request: HttpRequest, pk: int) -> HttpResponse:
     meeting = _meeting(pk)
     minutes = selectors.approved_minutes(meeting)
