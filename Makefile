@@ -8,7 +8,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(shell cat requirements-dev.lock | cksum | cut -d' ' -f1)
 MANAGE := $(BIN)/python manage.py
 
-.PHONY: install assets run test test-fast lint format typecheck schema bench clean
+.PHONY: install assets run test test-fast lint format typecheck schema bench bench-faults clean
 
 $(STAMP): requirements-dev.lock
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -67,6 +67,12 @@ bench: install assets
 	$(BIN)/python -m bench.audit
 	$(BIN)/python -m bench.england --scale $(SCALE)
 	$(BIN)/python -m bench.load --scale $(SCALE)
+
+# Faults under load: SIGKILL a Celery worker, restart Redis, restart PostgreSQL (this machine's
+# own services: run it where nothing else needs them). A tenth of England's scale by default.
+FAULT_SCALE ?= 0.1
+bench-faults: install assets
+	$(BIN)/python -m bench.faults --scale $(FAULT_SCALE)
 
 clean:
 	rm -rf $(VENV) var/static var/cache
