@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import math
 import os
 import random
 import re
@@ -218,7 +219,8 @@ def percentile(values: list[float], share: float) -> float:
     ordered = sorted(values)
     if not ordered:
         return 0.0
-    index = min(len(ordered) - 1, max(0, round(share * len(ordered) + 0.5) - 1))
+    # Nearest rank: the smallest value with at least `share` of the values at or below it.
+    index = min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))
     return ordered[index]
 
 
