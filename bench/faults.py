@@ -33,8 +33,8 @@ import os
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -177,13 +177,8 @@ def main() -> int:
         try:
             worker = stack.worker(CONCURRENCY)
             stack.beat()
-            recorder: list[Any] = []
-            runner = threading.Thread(
-                target=lambda: recorder.extend(
-                    load.phase(args.port, people, args.duration, args.think)
-                )
-            )
-            runner.start()
+            pool = ThreadPoolExecutor(max_workers=1)
+            running = pool.submit(load.phase, args.port, people, args.duration, args.think)
             watcher = people[1]
             step = args.duration / 4
 
@@ -213,8 +208,8 @@ def main() -> int:
             fault("SIGKILL the Celery worker", kill_worker)
             fault("restart Redis", restart_redis)
             fault("restart PostgreSQL", restart_postgres)
-            runner.join()
-            samples, seconds = recorder
+            samples, seconds = running.result()
+            pool.shutdown()
 
             deadline = time.monotonic() + 240
             states: dict[str, int] = {}

@@ -64,7 +64,7 @@ def for_visitors(view: View) -> View:
         seconds = settings.ICSVOICE_PUBLIC_CACHE_SECONDS
         if (
             not seconds
-            or request.method not in ("GET", "HEAD")
+            or request.method != "GET"
             or "messages" in request.COOKIES
             or request.user.is_authenticated
         ):

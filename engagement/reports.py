@@ -61,10 +61,17 @@ def calendar_year(day: dt.date) -> Period:
     return Period(dt.date(day.year, 1, 1), dt.date(day.year, 12, 31))
 
 
+def financial_years(today: dt.date, count: int) -> list[Period]:
+    """This financial year and the `count - 1` before it, newest first."""
+    years = [financial_year(today)]
+    while len(years) < count:
+        years.append(financial_year(years[-1].start - dt.timedelta(days=1)))
+    return years
+
+
 def presets(today: dt.date) -> list[tuple[str, Period]]:
     """The periods offered as links, the default first."""
-    this_year = financial_year(today)
-    last_year = financial_year(this_year.start - dt.timedelta(days=1))
+    this_year, last_year = financial_years(today, 2)
     return [
         ("This financial year", this_year),
         ("Last financial year", last_year),

@@ -440,14 +440,8 @@ class FinancialYearForm(PeriodForm):
 
 
 def _years(today: dt.date) -> list[tuple[str, Period]]:
-    this_year = reports.financial_year(today)
-    last_year = reports.financial_year(this_year.start - dt.timedelta(days=1))
-    before = reports.financial_year(last_year.start - dt.timedelta(days=1))
-    return [
-        ("This financial year", this_year),
-        ("Last financial year", last_year),
-        ("The year before", before),
-    ]
+    labels = ("This financial year", "Last financial year", "The year before")
+    return list(zip(labels, reports.financial_years(today, len(labels)), strict=True))
 
 
 @login_required

@@ -414,14 +414,24 @@ def test_once_the_draft_goes_to_a_vote_the_links_take_no_more_answers(scene, cas
     reminder goes out."""
     consultation = open_main(scene)
     tokens = send_all(settings)
+    # Another draft, consulted on with the same audiences and closing day, stays a draft.
+    still_draft = services.consultation_open(
+        position=draft(cast, "Still a draft"),
+        actor=cast.gp_lead,
+        closes_on=consultation.closes_on,
+        audiences=Audiences(pcns=[scene.riverside], places=[scene.south], kinds=["lmc"]),
+    )
     ready = invitation(token_of(tokens, scene, "Ann"))
     group_services.vote_open(position=scene.position, actor=cast.chair)
     assert services.invitation_for_token(token_of(tokens, scene, "Bob")) is None
     with pytest.raises(ConsultationError, match="moved on from this draft"):
         services.answer_record(invitation=ready, stance=Stance.SUPPORT, text="")
     assert not ConsultationAnswer.objects.exists()
-    # Two days before the close, seven unanswered contacts would have been reminded.
-    assert remind_consultations_closing(consultation.closes_at - dt.timedelta(days=2)) == 0
+    # Two days before the close only the draft's seven contacts are reminded.
+    assert remind_consultations_closing(consultation.closes_at - dt.timedelta(days=2)) == 7
+    reminded = OutboxMessage.objects.filter(kind=services.REMINDER_KIND)
+    invitations = set(still_draft.invitations.values_list("pk", flat=True))
+    assert {int(row.object_id) for row in reminded} == invitations
 
 
 def test_those_answering_read_the_version_consulted_on(scene, cast, settings, client):
