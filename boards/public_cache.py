@@ -4,7 +4,9 @@ Anyone may read a board's public pages, and on a meeting day many do at once. Fo
 without a session, a page is kept in the cache (Redis in production) for
 ICSVOICE_PUBLIC_CACHE_SECONDS. Every audited change to a board's business clears every public
 page at once: the audit trail records each change with its board (`icsvoice.audit`), and
-each such event, once committed, starts a new generation of keys. Anything changed without an
+each such event, once committed, starts a new generation: a page is kept with the generation
+it was drawn in and served only in that one, so generation and page come back in a single
+round trip to the cache. Anything changed without an
 event (an ODS import renaming an ICS) shows within the lifetime.
 
 Signed-in people, anyone with a message waiting, and every answer but a 200 are served
@@ -46,14 +48,17 @@ def board_event_saved(sender: Any, instance: Any, created: bool, **kwargs: Any) 
         transaction.on_commit(changed)
 
 
-def _key(request: HttpRequest) -> str | None:
-    generation = cache.get(GENERATION)
-    if generation is None:
-        generation = uuid.uuid4().hex
-        if not cache.add(GENERATION, generation, timeout=None):
-            generation = cache.get(GENERATION)
+def _generation() -> str:
+    """The current generation, started here if there is none yet (the cache was emptied)."""
+    generation = uuid.uuid4().hex
+    if not cache.add(GENERATION, generation, timeout=None):
+        generation = cache.get(GENERATION) or generation
+    return generation
+
+
+def _key(request: HttpRequest) -> str:
     path = hashlib.sha256(request.get_full_path().encode()).hexdigest()
-    return f"boards:public:page:{generation}:{path}"
+    return f"boards:public:page:{path}"
 
 
 def for_visitors(view: View) -> View:
@@ -69,19 +74,25 @@ def for_visitors(view: View) -> View:
             or request.user.is_authenticated
         ):
             return view(request, *args, **kwargs)
+        key = _key(request)
         try:
-            key = _key(request)
-            kept = cache.get(key)
+            # One round trip: the generation and the page, which is kept with the generation
+            # it was drawn in and served only while that is still the current one.
+            found = cache.get_many([GENERATION, key])
+            generation = found.get(GENERATION) or _generation()
         except Exception:
             logger.warning("The public pages' cache is not answering", exc_info=True)
             return view(request, *args, **kwargs)
-        if kept is not None:
-            content_type, content = kept
+        kept = found.get(key)
+        if kept is not None and kept[0] == generation:
+            _, content_type, content = kept
             return HttpResponse(content, content_type=content_type)
         response = view(request, *args, **kwargs)
         if response.status_code == 200 and not response.streaming and not response.cookies:
             try:
-                cache.set(key, (response["Content-Type"], response.content), timeout=seconds)
+                cache.set(
+                    key, (generation, response["Content-Type"], response.content), timeout=seconds
+                )
             except Exception:
                 logger.warning("Could not keep a public page", exc_info=True)
         return response
