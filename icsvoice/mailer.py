@@ -38,7 +38,7 @@ from django.utils import timezone
 
 from icsvoice.celery import queue
 from icsvoice.models import OutboxMessage, User
-from icsvoice.registry import link_minter
+from icsvoice.registry import link_delivered, link_minter
 
 log = logging.getLogger(__name__)
 State = OutboxMessage.State
@@ -202,6 +202,12 @@ def send_one(message: OutboxMessage, connection: BaseEmailBackend) -> bool:
     # its claim time differs and this update leaves it alone.
     mine = OutboxMessage.objects.filter(pk=message.pk, state=State.SENDING, claim=message.claim)
     mine.update(state=State.SENT, sent_at=timezone.now(), last_error="")
+    delivered = link_delivered(message.kind)
+    if delivered is not None:
+        try:
+            delivered(message)
+        except Exception:  # the email went: a link left pending still works (see its app)
+            log.exception("Email %s was sent but its link was not recorded as sent", message.pk)
     return True
 
 

@@ -142,15 +142,26 @@ def position_journey(position: Any) -> list[JourneyStep]:
 
 # A personal link (a consultation's answer page, an exit interview) is a secret that is
 # stored only hashed. So an email that carries one does not keep it in the outbox: the app
-# that owns the email's kind registers a function that mints the link (a new token, whose
-# hash replaces the old) when the email is built to be sent.
+# that owns the email's kind registers a function that mints the link when the email is built
+# to be sent. It may also register a function the mailer calls once the server has accepted
+# the email: a link minted for an email that then failed must not replace one that arrived.
 LinkMinter = Callable[[Any], str]
+LinkDelivered = Callable[[Any], None]
 _link_minters: dict[str, LinkMinter] = {}
+_links_delivered: dict[str, LinkDelivered] = {}
 
 
-def register_link_minter(kind: str, minter: LinkMinter) -> None:
+def register_link_minter(
+    kind: str, minter: LinkMinter, *, delivered: LinkDelivered | None = None
+) -> None:
     _link_minters[kind] = minter
+    if delivered is not None:
+        _links_delivered[kind] = delivered
 
 
 def link_minter(kind: str) -> LinkMinter | None:
     return _link_minters.get(kind)
+
+
+def link_delivered(kind: str) -> LinkDelivered | None:
+    return _links_delivered.get(kind)

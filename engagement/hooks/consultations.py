@@ -14,6 +14,7 @@ def register() -> None:
     from engagement.services.consultations import (
         INVITATION_KIND,
         REMINDER_KIND,
+        link_sent,
         mint_link,
         position_journey_steps,
     )
@@ -24,5 +25,5 @@ def register() -> None:
     register_scope(ConsultationInvitation, group="consultation__group_id")
     register_scope(ConsultationAnswer, group="consultation__group_id")
     register_position_journey(position_journey_steps)
-    register_link_minter(INVITATION_KIND, mint_link)
-    register_link_minter(REMINDER_KIND, mint_link)
+    register_link_minter(INVITATION_KIND, mint_link, delivered=link_sent)
+    register_link_minter(REMINDER_KIND, mint_link, delivered=link_sent)

@@ -109,7 +109,9 @@ class Consultation(models.Model):
 
 class ConsultationInvitation(models.Model):
     """One contact asked in one consultation, with their organisation as it was that day.
-    The personal link's token is never stored: only its SHA-256, replaced by each email."""
+    The personal link's token is never stored: only its SHA-256. Each email's link is minted
+    as pending and replaces the last one once the mail server accepts the email, so an email
+    that fails never costs the contact the link they already have."""
 
     consultation = models.ForeignKey(
         Consultation, on_delete=models.PROTECT, related_name="invitations"
@@ -129,6 +131,7 @@ class ConsultationInvitation(models.Model):
         help_text="The PCN itself, or the practice's PCN when the consultation opened.",
     )
     token_hash = models.CharField(max_length=64, blank=True)
+    pending_token_hash = models.CharField(max_length=64, blank=True)
     token_sent_at = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(default=timezone.now)
 
@@ -143,6 +146,11 @@ class ConsultationInvitation(models.Model):
                 fields=["token_hash"],
                 condition=~Q(token_hash=""),
                 name="engagement_consultationinvitation_unique_token",
+            ),
+            models.UniqueConstraint(
+                fields=["pending_token_hash"],
+                condition=~Q(pending_token_hash=""),
+                name="engagement_consultationinvitation_unique_pending_token",
             ),
         ]
 

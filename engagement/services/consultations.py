@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, Q
+from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -290,10 +290,12 @@ def _check_audiences(ics_id: int, audiences: Audiences) -> None:
 
 
 def invitation_for_token(token: str) -> ConsultationInvitation | None:
-    """The invitation whose link this is, if the link still works: the latest one sent, the
-    consultation open and its closing day not over, the contact not removed. One query."""
+    """The invitation whose link this is, if the link still works: the latest email's (or
+    one on its way, until the server accepts it and it becomes the latest), the consultation
+    open and its closing day not over, the contact not removed. One query."""
     if not links.looks_like_token(token):
         return None
+    digest = links.digest(token)
     invitation = (
         ConsultationInvitation.objects.select_related(
             "consultation__position",
@@ -303,7 +305,7 @@ def invitation_for_token(token: str) -> ConsultationInvitation | None:
             "contact",
             "answer",
         )
-        .filter(token_hash=links.digest(token))
+        .filter(Q(token_hash=digest) | Q(pending_token_hash=digest))
         .first()
     )
     if invitation is None:
@@ -515,13 +517,23 @@ def _record_close(consultation: Consultation, now: dt.datetime) -> bool:
 
 def mint_link(message: OutboxMessage) -> str:
     """Called by the mailer as it builds an invitation or reminder: a new token for the
-    invitation (its hash replaces the last, so only the newest email's link works) and the
-    link's path."""
+    invitation and the link's path. Its hash is kept as pending: the link already working
+    stays so until the server accepts this email (`link_sent`), and a retry mints again."""
     token, hashed = links.new_token()
     ConsultationInvitation.objects.filter(pk=int(message.object_id)).update(
-        token_hash=hashed, token_sent_at=timezone.now()
+        pending_token_hash=hashed
     )
     return respond_path(token)
+
+
+def link_sent(message: OutboxMessage) -> None:
+    """Called by the mailer once the server has accepted the email: its link replaces the
+    last, so only the newest email's link works."""
+    ConsultationInvitation.objects.filter(pk=int(message.object_id)).exclude(
+        pending_token_hash=""
+    ).update(
+        token_hash=F("pending_token_hash"), pending_token_hash="", token_sent_at=timezone.now()
+    )
 
 
 # --- Reads: the summary, the journey step, the report's figures ----------------------------

@@ -46,6 +46,7 @@ from icsvoice.errors import DomainError
 from icsvoice.models import AuditEvent, OutboxMessage
 from icsvoice.registry import position_journey
 from tests import factories as f
+from tests.support.smtp import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -600,6 +601,26 @@ def test_reminders_go_three_days_before_only_to_those_who_have_not_answered_and_
     consultation.refresh_from_db()
     assert remind_consultations_closing(consultation.closes_at - dt.timedelta(days=2)) == 0
     assert OutboxMessage.objects.filter(kind=services.REMINDER_KIND).count() == 2
+
+
+def test_a_reminder_that_fails_leaves_the_first_link_working_until_one_arrives(scene, settings):
+    """A link is minted as each email is built; one whose email the server never took must
+    not replace the link the contact already has."""
+    consultation, tokens = answered_scene(scene, settings)
+    first = token_of(tokens, scene, "Cat")
+    assert remind_consultations_closing(consultation.closes_at - dt.timedelta(days=2)) == 2
+    rows = OutboxMessage.objects.filter(kind=services.REMINDER_KIND)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    assert mailer.send_ids(list(rows.values_list("pk", flat=True))) == 0
+    assert set(rows.values_list("state", flat=True)) == {"pending"}
+    assert invitation(first).contact == scene.contacts["Cat"]
+    # The retry reaches the server: its link works and the first one no longer does.
+    rows.update(next_attempt_at=timezone.now())
+    reminded = send_all(settings, services.REMINDER_KIND)
+    assert invitation(reminded["cat@castle.example"]).contact == scene.contacts["Cat"]
+    assert services.invitation_for_token(first) is None
+    assert set(rows.values_list("state", flat=True)) == {"sent"}
 
 
 def test_no_reminder_for_a_consultation_opened_inside_the_last_three_days(scene):
