@@ -89,6 +89,7 @@ EVENTS: dict[str, str] = {
     "interest.registered": "Interest registered",
     "interview.answered": "Exit interview answered (by the leaver)",
     "interview.answers_saved": "Exit interview answers saved to finish later (by the leaver)",
+    "interview.link_resent": "Exit interview link emailed again (by a named reader)",
     "interview.erased": "Leaver's name and email address erased from an exit interview",
     "interview.invited": "Leaver invited to an exit interview",
     "interview.questions_changed": "Exit interview questions changed",

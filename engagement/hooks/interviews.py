@@ -24,9 +24,9 @@ def themes_waiting_card(user: User) -> list[CardItem]:
 
 
 def register() -> None:
-    from engagement.services.interviews import INVITATION_KIND, mint_link
+    from engagement.services.interviews import INVITATION_KIND, link_sent, mint_link
 
-    register_link_minter(INVITATION_KIND, mint_link)
+    register_link_minter(INVITATION_KIND, mint_link, delivered=link_sent)
     register_home_card(
         HomeCard(
             key="exit_interviews",

@@ -102,9 +102,11 @@ class ExitInterview(models.Model):
     )
     invited_at = models.DateTimeField(default=timezone.now)
     state = models.CharField(max_length=10, choices=State.choices, default=State.INVITED)
-    # The SHA-256 of the newest personal link (minted when the email is sent); blank once
-    # answered or erased, so no link works.
+    # The SHA-256 of the newest personal link the mail server accepted, and of one minted for
+    # an email on its way (it replaces the first once accepted, so an email that fails never
+    # costs the leaver the link they have); both blank once answered or erased.
     token_hash = models.CharField(max_length=64, blank=True)
+    pending_token_hash = models.CharField(max_length=64, blank=True)
     link_sent_at = models.DateTimeField(null=True, blank=True)
     saved_at = models.DateTimeField(null=True, blank=True)
     answered_at = models.DateTimeField(null=True, blank=True)
@@ -122,13 +124,23 @@ class ExitInterview(models.Model):
             ),
             models.CheckConstraint(
                 condition=Q(erased_at__isnull=True)
-                | (Q(leaver_name="") & Q(leaver_email="") & Q(token_hash="")),
+                | (
+                    Q(leaver_name="")
+                    & Q(leaver_email="")
+                    & Q(token_hash="")
+                    & Q(pending_token_hash="")
+                ),
                 name="engagement_exitinterview_erased_is_blank",
             ),
             models.UniqueConstraint(
                 fields=["token_hash"],
                 condition=~Q(token_hash=""),
                 name="engagement_exitinterview_one_link",
+            ),
+            models.UniqueConstraint(
+                fields=["pending_token_hash"],
+                condition=~Q(pending_token_hash=""),
+                name="engagement_exitinterview_one_pending_link",
             ),
         ]
         indexes = [

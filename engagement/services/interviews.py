@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import Max, Q, QuerySet
+from django.db.models import F, Max, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -47,6 +47,8 @@ INVITATION_KIND = "engagement.exit_interview"
 ANSWERED_KIND = "engagement.exit_interview_answered"
 ERASE_AFTER_DAYS = 90
 LONGEST_OPEN_DAYS = 180
+MOST_EMAILS = 5  # the invitation and up to four resends: a link, not a mailing
+REPLACED_NOTE = "Stopped: the link was sent again to a corrected address."
 LEAVING_WITHIN_DAYS = 731
 FEWEST_SHOWN = 3  # a theme count below this shows as "fewer than 3"
 ANSWER_MAX = 5000
@@ -162,8 +164,9 @@ def open_by_token(token: str) -> ExitInterview | None:
     """The interview a personal link opens, while it can be answered; otherwise None."""
     if not links.looks_like_token(token):
         return None
+    digest = links.digest(token)
     interview = ExitInterview.objects.filter(
-        token_hash=links.digest(token),
+        Q(token_hash=digest) | Q(pending_token_hash=digest),
         state=ExitInterview.State.INVITED,
         erased_at__isnull=True,
         closes_on__gte=timezone.localdate(),
@@ -383,9 +386,82 @@ def interview_invite(
     return interview
 
 
+def resend_refusal(interview: ExitInterview) -> str:
+    """Why the link cannot be sent again now, or ""."""
+    if interview.erased_at is not None or interview.state != ExitInterview.State.INVITED:
+        return "The leaver has answered or the interview has closed: there is no link to send."
+    if interview.closes_on < timezone.localdate():
+        return "The closing date has passed: there is no link to send."
+    if _emails_sent(interview) >= MOST_EMAILS:
+        return (
+            f"The link has been emailed {MOST_EMAILS} times, the most we send. "
+            "Ask the leaver to check their junk mail, or invite them again."
+        )
+    return ""
+
+
+def _emails_sent(interview: ExitInterview) -> int:
+    return OutboxMessage.objects.filter(
+        kind=INVITATION_KIND,
+        object_type=ExitInterview._meta.label_lower,
+        object_id=str(interview.pk),
+    ).count()
+
+
+@transaction.atomic
+def interview_link_resend(*, interview: ExitInterview, actor: User, email: str = "") -> str:
+    """Emails the leaver a new personal link (the old one stops working once it is sent),
+    to a corrected address if one is given. Their saved answers stay. For the interview's
+    named readers. Returns the address it went to."""
+    locked = ExitInterview.objects.select_for_update().get(pk=interview.pk)
+    if not locked.readers.filter(pk=actor.pk).exists():
+        raise PermissionDenied(READERS_ONLY)
+    refusal = resend_refusal(locked)
+    if refusal:
+        raise InterviewError(refusal)
+    email = email.strip().lower()
+    if email:
+        try:
+            validate_email(email)
+        except ValidationError:
+            raise InterviewError("Enter the leaver's email address in the correct format") from None
+    changed = bool(email) and email != locked.leaver_email
+    if changed:
+        ExitInterview.objects.filter(pk=locked.pk).update(leaver_email=email)
+        # An earlier email still waiting would go to the wrong address: it is stopped, and
+        # the address blanked so that "send failed emails again" cannot send it either.
+        OutboxMessage.objects.filter(
+            kind=INVITATION_KIND,
+            object_type=ExitInterview._meta.label_lower,
+            object_id=str(locked.pk),
+            state=OutboxMessage.State.PENDING,
+        ).update(
+            state=OutboxMessage.State.FAILED, to_email="", to_name="", last_error=REPLACED_NOTE
+        )
+        locked.leaver_email = email
+    sends = _emails_sent(locked)
+    notify_addresses(
+        kind=INVITATION_KIND,
+        objects_and_addresses=[(locked, locked.leaver_email, locked.leaver_name)],
+        subject=f"Your exit interview with {locked.ics.name}"[:200],
+        body=_invitation_body(locked, locked.ics),
+        version=f"resend-{sends}",
+    )
+    audit.record(
+        event="interview.link_resent",
+        actor=actor,
+        role=_acting_role(actor, locked.ics_id),
+        obj=locked,
+        ics_id=locked.ics_id,
+        payload={"address_changed": changed, "emails": sends + 1},
+    )
+    return locked.leaver_email
+
+
 def mint_link(message: OutboxMessage) -> str:
-    """The leaver's personal link, made as their email is built: a new token whose hash
-    replaces the last one. No link for an interview answered, lapsed or erased."""
+    """The leaver's personal link, made as their email is built: a new token, pending until
+    the server accepts the email (`link_sent`). No link for an interview answered, lapsed or
+    erased."""
     token, hashed = links.new_token()
     try:
         interview_id = int(message.object_id)
@@ -396,10 +472,19 @@ def mint_link(message: OutboxMessage) -> str:
         state=ExitInterview.State.INVITED,
         erased_at__isnull=True,
         closes_on__gte=timezone.localdate(),
-    ).update(token_hash=hashed, link_sent_at=timezone.now())
+    ).update(pending_token_hash=hashed)
     if minted != 1:
         raise PermanentFailure("The exit interview is answered, closed or erased: no link.")
     return reverse("engagement:interview-respond", args=[token])
+
+
+def link_sent(message: OutboxMessage) -> None:
+    """The mail server accepted the email: its link replaces the last one."""
+    ExitInterview.objects.filter(
+        pk=int(message.object_id), state=ExitInterview.State.INVITED, erased_at__isnull=True
+    ).exclude(pending_token_hash="").update(
+        token_hash=F("pending_token_hash"), pending_token_hash="", link_sent_at=timezone.now()
+    )
 
 
 # --- The leaver's answers --------------------------------------------------------------------
@@ -443,8 +528,10 @@ def answers_save(
         raise InterviewError("Answer at least one question before you send your answers")
     locked.state = ExitInterview.State.ANSWERED
     locked.answered_at = now
-    locked.token_hash = ""
-    locked.save(update_fields=["saved_at", "state", "answered_at", "token_hash"])
+    locked.token_hash = locked.pending_token_hash = ""
+    locked.save(
+        update_fields=["saved_at", "state", "answered_at", "token_hash", "pending_token_hash"]
+    )
     audit.record(
         event="interview.answered",
         role="anonymous",
@@ -658,7 +745,7 @@ def leaver_erase(*, interview_id: int, now: dt.datetime | None = None) -> bool:
         return False
     after = "answered" if interview.state == ExitInterview.State.ANSWERED else "lapsed"
     ExitInterview.objects.filter(pk=interview.pk).update(
-        leaver_name="", leaver_email="", token_hash="", erased_at=now
+        leaver_name="", leaver_email="", token_hash="", pending_token_hash="", erased_at=now
     )
     if after == "lapsed":
         # Drafts never sent: nobody may read them, so nothing is kept.

@@ -43,6 +43,18 @@ DEFAULT_OPEN_DAYS = 28
 # --- Forms -----------------------------------------------------------------------------------
 
 
+class ResendForm(NHSForm):
+    email = forms.EmailField(
+        label="A different email address (optional)",
+        required=False,
+        max_length=254,
+        help_text="Leave this empty to send to the address we have.",
+        error_messages={
+            "invalid": "Enter an email address in the correct format, like name@example.nhs.uk"
+        },
+    )
+
+
 class ReaderChoice(forms.ModelMultipleChoiceField):
     def label_from_instance(self, obj: Any) -> str:
         return f"{obj.get_full_name()} ({obj.email})"
@@ -362,6 +374,43 @@ def interview_detail(request: AuthedRequest, pk: int) -> HttpResponse:
     )
 
 
+@login_required
+@GET_POST
+def interview_resend(request: AuthedRequest, pk: int) -> HttpResponse:
+    """A named reader sends the leaver their link again (the email went astray, or to a
+    wrong address): a new link, the saved answers kept."""
+    interview = services.interview_for_reader(user=request.user, interview_id=pk)
+    form = ResendForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        sent_to = attempt(
+            form,
+            lambda: services.interview_link_resend(
+                interview=interview, actor=request.user, email=form.cleaned_data["email"]
+            ),
+            field="email",
+        )
+        if sent_to is not None:
+            messages.success(
+                request,
+                f"A new link is on its way to {sent_to}. The one sent before stops working "
+                "once it arrives; their saved answers are kept.",
+            )
+            return redirect("engagement:interview-detail", interview.pk)
+    return _private(
+        _form_page(
+            request,
+            form,
+            ics=interview.ics,
+            heading=f"Send {interview.leaver} their link again",
+            button="Send the link again",
+            back=("Exit interview", reverse("engagement:interview-detail", args=[interview.pk])),
+            refusal=services.resend_refusal(interview),
+            template="engagement/interviews/resend.html",
+            interview=interview,
+        )
+    )
+
+
 def _erase_on(interview: ExitInterview) -> dt.date | None:
     if interview.erased_at is not None:
         return None
@@ -543,6 +592,11 @@ urlpatterns: list[URLPattern] = [
     ),
     path("exit-interviews/<int:ics_id>/themes/", themes_report, name="interview-report"),
     path("exit-interviews/interview/<int:pk>/", interview_detail, name="interview-detail"),
+    path(
+        "exit-interviews/interview/<int:pk>/resend/",
+        interview_resend,
+        name="interview-resend",
+    ),
     path(
         "exit-interviews/interview/<int:pk>/themes/",
         interview_themes,

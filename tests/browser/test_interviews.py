@@ -65,3 +65,13 @@ def test_a_leaver_answers_and_a_reader_tags_the_themes(visitor, cast, settings):
     submit(page, "Send the invitation")
     assert "Choose at least one named reader" in page.locator(".nhsuk-error-summary").inner_text()
     visitor.check("interview-invite-errors")
+
+    # Sending a link again, to a mistyped address first.
+    other = invite(cast, email="sam@gp.example.nhs.uk", readers=[cast.reviewer])
+    visitor.goto(reverse("engagement:interview-detail", args=[other.pk]))
+    follow(page.get_by_role("link", name="Send the link again"))
+    visitor.check("interview-resend")
+    page.get_by_label("A different email address (optional)").fill("sam@")
+    submit(page, "Send the link again")
+    assert "correct format" in page.locator(".nhsuk-error-summary").inner_text()
+    visitor.check("interview-resend-errors")

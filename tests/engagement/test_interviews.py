@@ -12,6 +12,7 @@ import re
 
 import pytest
 from django.core import mail
+from django.core.exceptions import PermissionDenied
 from django.urls import reverse
 from django.utils import timezone
 
@@ -22,6 +23,7 @@ from engagement.tasks import erase_leavers
 from icsvoice import links, mailer
 from icsvoice.models import AuditEvent, OutboxMessage
 from tests import factories as f
+from tests.support.smtp import free_port
 
 pytestmark = pytest.mark.django_db
 
@@ -204,6 +206,84 @@ def test_no_link_is_minted_for_an_interview_no_longer_open(cast, settings):
     assert interview.token_hash == ""
 
 
+# --- Sending the link again -----------------------------------------------------------------
+
+
+def test_a_reader_sends_the_link_again_to_a_corrected_address(client, cast, settings):
+    interview = invite(cast, email="lee@wrong.example.nhs.uk")
+    first = send_link(interview, settings)
+    services.answers_save(interview=interview, answers={2: "The team"})
+    sent_to = services.interview_link_resend(
+        interview=interview, actor=cast.reviewer, email=" Lee@GP.example.nhs.uk "
+    )
+    assert sent_to == "lee@gp.example.nhs.uk"
+    interview.refresh_from_db()
+    assert interview.leaver_email == "lee@gp.example.nhs.uk"
+    assert services.open_by_token(first) == interview  # until the new email is sent
+    second = send_link(interview, settings)
+    assert mail.outbox[-1].to == ["lee@gp.example.nhs.uk"] and second != first
+    assert services.open_by_token(first) is None
+    assert services.open_by_token(second) == interview
+    body = client.get(reverse("engagement:interview-respond", args=[second])).content.decode()
+    assert ">\nThe team</textarea>" in body  # the saved answer is kept
+    event = AuditEvent.objects.get(event="interview.link_resent")
+    assert event.payload == {"address_changed": True, "emails": 2}
+    assert "lee@" not in json.dumps(event.payload)
+
+
+def test_a_resent_email_that_fails_leaves_the_link_the_leaver_has(cast, settings):
+    interview = invite(cast)
+    first = send_link(interview, settings)
+    services.interview_link_resend(interview=interview, actor=cast.reviewer)
+    settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
+    settings.EMAIL_HOST, settings.EMAIL_PORT = "127.0.0.1", free_port()  # nothing listens
+    row = OutboxMessage.objects.get(kind=services.INVITATION_KIND, state="pending")
+    assert mailer.send_ids([row.pk]) == 0
+    assert services.open_by_token(first) == interview
+
+
+def test_an_email_still_waiting_for_the_wrong_address_is_stopped(cast, settings):
+    interview = invite(cast, email="lee@wrong.example.nhs.uk")
+    services.interview_link_resend(
+        interview=interview, actor=cast.reviewer, email="lee@gp.example.nhs.uk"
+    )
+    rows = OutboxMessage.objects.filter(kind=services.INVITATION_KIND).order_by("id")
+    assert [(r.to_email, r.state) for r in rows] == [
+        ("", "failed"),
+        ("lee@gp.example.nhs.uk", "pending"),
+    ]
+    assert rows[0].last_error == services.REPLACED_NOTE
+    assert mailer.failed_resend() == []  # nowhere to send it
+    token = send_link(interview, settings)
+    assert mail.outbox[-1].to == ["lee@gp.example.nhs.uk"] and len(mail.outbox) == 1
+    assert services.open_by_token(token) == interview
+
+
+def test_the_link_is_sent_again_only_while_it_can_be_answered_and_only_by_its_readers(
+    cast, settings
+):
+    interview = invite(cast, readers=[cast.reviewer])
+    with pytest.raises(PermissionDenied):
+        services.interview_link_resend(interview=interview, actor=cast.chair)
+    with pytest.raises(services.InterviewError, match="in the correct format"):
+        services.interview_link_resend(interview=interview, actor=cast.reviewer, email="lee@")
+    for _ in range(services.MOST_EMAILS - 1):
+        services.interview_link_resend(interview=interview, actor=cast.reviewer)
+    with pytest.raises(services.InterviewError, match="the most we send"):
+        services.interview_link_resend(interview=interview, actor=cast.reviewer)
+    assert OutboxMessage.objects.filter(kind=services.INVITATION_KIND).count() == 5
+    closed = invite(cast, email="sam@gp.example.nhs.uk")
+    ExitInterview.objects.filter(pk=closed.pk).update(
+        closes_on=timezone.localdate() - dt.timedelta(days=1)
+    )
+    with pytest.raises(services.InterviewError, match="closing date has passed"):
+        services.interview_link_resend(interview=closed, actor=cast.reviewer)
+    done = answered(cast, email="kim@gp.example.nhs.uk")
+    with pytest.raises(services.InterviewError, match="has answered"):
+        services.interview_link_resend(interview=done, actor=cast.reviewer)
+    assert not AuditEvent.objects.filter(event="interview.link_resent", object_id=done.pk)
+
+
 # --- The leaver's link -----------------------------------------------------------------------
 
 
@@ -250,9 +330,11 @@ def test_guessed_malformed_replaced_and_expired_links_do_not_work(client, cast, 
         response = client.get(reverse("engagement:interview-respond", args=[wrong]))
         assert response.status_code == 404, wrong
         assert "This link does not work" in response.content.decode()
-    # A newer email replaces the link.
+    # A newer email replaces the link once the mail server has accepted it.
     row = OutboxMessage.objects.get(kind=services.INVITATION_KIND)
     newer = services.mint_link(row)
+    assert client.get(reverse("engagement:interview-respond", args=[token])).status_code == 200
+    services.link_sent(row)
     assert client.get(reverse("engagement:interview-respond", args=[token])).status_code == 404
     assert client.get(newer).status_code == 200
     # It works to the end of the closing day (UK), and not after.

@@ -102,6 +102,7 @@ def test_only_named_readers_open_an_interview(client, cast):
     urls = [
         reverse("engagement:interview-detail", args=[interview.pk]),
         reverse("engagement:interview-themes", args=[interview.pk]),
+        reverse("engagement:interview-resend", args=[interview.pk]),
     ]
     admin = f.UserFactory(email="admin@example.nhs.uk", is_superuser=True, is_staff=True)
     admin_reviewer = f.UserFactory(email="admin.rev@example.nhs.uk", is_superuser=True)
@@ -118,7 +119,7 @@ def test_only_named_readers_open_an_interview(client, cast):
     ):
         _as(client, person)
         got = [client.get(url).status_code for url in urls]
-        assert got == [status, status], person
+        assert got == [status] * 3, person
         if status != 200:
             assert SECRET not in client.get(urls[0]).content.decode()
     for url in urls:
@@ -126,6 +127,28 @@ def test_only_named_readers_open_an_interview(client, cast):
         assert client.get(url).status_code == 302
     _as(client, cast.reviewer)
     assert client.get(reverse("engagement:interview-detail", args=[999999])).status_code == 404
+
+
+def test_a_reader_sends_the_link_again_through_the_page(client, cast):
+    interview = invite(cast)
+    detail = reverse("engagement:interview-detail", args=[interview.pk])
+    url = reverse("engagement:interview-resend", args=[interview.pk])
+    _as(client, cast.reviewer)
+    assert url in client.get(detail).content.decode()
+    bad = client.post(url, {"email": "lee@"})
+    assert bad.status_code == 200 and "nhsuk-error-summary" in bad.content.decode()
+    assert "Enter an email address in the correct format" in bad.content.decode()
+    assert OutboxMessage.objects.filter(kind=services.INVITATION_KIND).count() == 1
+    response = client.post(url, {"email": ""})
+    assert response.status_code == 302 and response["Location"] == detail
+    assert "A new link is on its way to lee@gp.example.nhs.uk" in page(client.get(detail))
+    assert OutboxMessage.objects.filter(kind=services.INVITATION_KIND).count() == 2
+    # Answered: the page says why there is nothing to send, and a post sends nothing.
+    services.answers_save(interview=interview, answers={1: SECRET}, send=True)
+    assert "there is no link to send" in client.get(url).content.decode()
+    refused = client.post(url, {"email": ""})
+    assert refused.status_code == 200 and "there is no link to send" in refused.content.decode()
+    assert OutboxMessage.objects.filter(kind=services.INVITATION_KIND).count() == 2
 
 
 def test_a_reader_who_is_no_longer_staff_cannot_read(client, cast):
@@ -316,6 +339,7 @@ def test_pages_keep_flat_query_counts(client, cast, django_assert_max_num_querie
         reverse("engagement:interview-report", args=[ics]) + "?" + period,
         reverse("engagement:interview-detail", args=[first.pk]),
         reverse("engagement:interview-themes", args=[first.pk]),
+        reverse("engagement:interview-resend", args=[first.pk]),
     ]
     _as(client, cast.reviewer)
     for url in urls:
