@@ -32,6 +32,8 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import urlsplit, urlunsplit
 
+from bench.stats import percentile
+
 RESULTS = Path(__file__).resolve().parent / "results"
 ROOT = Path(__file__).resolve().parent.parent
 PAGE_TARGET_MS = 200.0
@@ -449,8 +451,7 @@ def measure_pages(runs: int) -> dict[str, Any]:
             started = time.perf_counter()
             response = client.get(url, params)
             timings.append((time.perf_counter() - started) * 1000)
-        timings.sort()
-        p95 = timings[max(0, round(0.95 * len(timings)) - 1)]
+        p95 = percentile(timings, 0.95)
         results[name] = {
             "rows": len(response.context["rows"]),
             "median_ms": round(statistics.median(timings), 1),

@@ -31,7 +31,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
-import math
 import os
 import random
 import re
@@ -49,6 +48,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from bench import england
+from bench.stats import percentile
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
@@ -213,15 +213,6 @@ def phase(
     for thread in threads:
         thread.join()
     return recorder, time.monotonic() - started
-
-
-def percentile(values: list[float], share: float) -> float:
-    ordered = sorted(values)
-    if not ordered:
-        return 0.0
-    # Nearest rank: the smallest value with at least `share` of the values at or below it.
-    index = min(len(ordered) - 1, max(0, math.ceil(share * len(ordered)) - 1))
-    return ordered[index]
 
 
 def summarise(recorder: Recorder, seconds: float) -> dict[str, dict[str, Any]]:
