@@ -14,6 +14,7 @@ import secrets
 
 from django.conf import settings
 from django.core.cache import cache
+from django.db.models import F, Q, QuerySet
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 
@@ -34,6 +35,25 @@ def digest(token: str) -> str:
 def looks_like_token(token: str) -> bool:
     """A cheap check before any query: the right length and alphabet."""
     return 40 <= len(token) <= 64 and all(c.isalnum() or c in "-_" for c in token)
+
+
+# A link is minted as *pending* when its email is built, and becomes the current one when the
+# mail server accepts that email: an email that fails never costs its reader the link they
+# already have. A model holding links has `token_hash` and `pending_token_hash`.
+
+
+def opens(token: str) -> Q:
+    """The rows this token opens: the current link, or one whose email is on its way."""
+    hashed = digest(token)
+    return Q(token_hash=hashed) | Q(pending_token_hash=hashed)
+
+
+def promote(rows: QuerySet, **also: object) -> int:
+    """The pending link's email was accepted: it replaces the current link (and `also` is
+    written with it, such as when it was sent)."""
+    return rows.exclude(pending_token_hash="").update(
+        token_hash=F("pending_token_hash"), pending_token_hash="", **also
+    )
 
 
 def _key(request: HttpRequest, scope: str) -> str:

@@ -14,7 +14,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from django.db import IntegrityError, transaction
-from django.db.models import Count, F, Q
+from django.db.models import Count, Q
 from django.urls import reverse
 from django.utils import timezone
 
@@ -295,7 +295,6 @@ def invitation_for_token(token: str) -> ConsultationInvitation | None:
     open and its closing day not over, the contact not removed. One query."""
     if not links.looks_like_token(token):
         return None
-    digest = links.digest(token)
     invitation = (
         ConsultationInvitation.objects.select_related(
             "consultation__position",
@@ -305,7 +304,7 @@ def invitation_for_token(token: str) -> ConsultationInvitation | None:
             "contact",
             "answer",
         )
-        .filter(Q(token_hash=digest) | Q(pending_token_hash=digest))
+        .filter(links.opens(token))
         .first()
     )
     if invitation is None:
@@ -529,10 +528,9 @@ def mint_link(message: OutboxMessage) -> str:
 def link_sent(message: OutboxMessage) -> None:
     """Called by the mailer once the server has accepted the email: its link replaces the
     last, so only the newest email's link works."""
-    ConsultationInvitation.objects.filter(pk=int(message.object_id)).exclude(
-        pending_token_hash=""
-    ).update(
-        token_hash=F("pending_token_hash"), pending_token_hash="", token_sent_at=timezone.now()
+    links.promote(
+        ConsultationInvitation.objects.filter(pk=int(message.object_id)),
+        token_sent_at=timezone.now(),
     )
 
 

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
-from django.db.models import F, Max, Q, QuerySet
+from django.db.models import Max, Q, QuerySet
 from django.http import Http404
 from django.urls import reverse
 from django.utils import timezone
@@ -164,9 +164,8 @@ def open_by_token(token: str) -> ExitInterview | None:
     """The interview a personal link opens, while it can be answered; otherwise None."""
     if not links.looks_like_token(token):
         return None
-    digest = links.digest(token)
     interview = ExitInterview.objects.filter(
-        Q(token_hash=digest) | Q(pending_token_hash=digest),
+        links.opens(token),
         state=ExitInterview.State.INVITED,
         erased_at__isnull=True,
         closes_on__gte=timezone.localdate(),
@@ -480,10 +479,11 @@ def mint_link(message: OutboxMessage) -> str:
 
 def link_sent(message: OutboxMessage) -> None:
     """The mail server accepted the email: its link replaces the last one."""
-    ExitInterview.objects.filter(
-        pk=int(message.object_id), state=ExitInterview.State.INVITED, erased_at__isnull=True
-    ).exclude(pending_token_hash="").update(
-        token_hash=F("pending_token_hash"), pending_token_hash="", link_sent_at=timezone.now()
+    links.promote(
+        ExitInterview.objects.filter(
+            pk=int(message.object_id), state=ExitInterview.State.INVITED, erased_at__isnull=True
+        ),
+        link_sent_at=timezone.now(),
     )
 
 
