@@ -6,8 +6,8 @@ ICSVOICE_PUBLIC_CACHE_SECONDS. Every audited change to a board's business clears
 page at once: the audit trail records each change with its board (`icsvoice.audit`), and
 each such event, once committed, starts a new generation: a page is kept with the generation
 it was drawn in and served only in that one, so generation and page come back in a single
-round trip to the cache. Anything changed without an
-event (an ODS import renaming an ICS) shows within the lifetime.
+round trip to the cache. Anything changed without an event (an ODS import renaming an ICS)
+shows within the lifetime.
 
 Signed-in people, anyone with a message waiting, and every answer but a 200 are served
 fresh. If the cache is down, pages are served fresh: the cache is never needed.

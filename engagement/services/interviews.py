@@ -316,15 +316,12 @@ def interview_invite(
     """Records the invitation with the questions as they are now worded, and emails the
     leaver a personal link (minted when the email is sent)."""
     today = timezone.localdate()
-    name, email, role_left = name.strip(), email.strip().lower(), role_left.strip()
+    name, role_left = name.strip(), role_left.strip()
     if not name:
         raise InterviewError("Enter the leaver's name")
-    if not email:
+    if not email.strip():
         raise InterviewError("Enter the leaver's email address")
-    try:
-        validate_email(email)
-    except ValidationError:
-        raise InterviewError("Enter the leaver's email address in the correct format") from None
+    email = _leaver_email(email)
     if not role_left:
         raise InterviewError("Enter the role they are leaving")
     check_plain({"The leaver's name": name, "The role they are leaving": role_left})
@@ -385,13 +382,15 @@ def interview_invite(
     return interview
 
 
-def resend_refusal(interview: ExitInterview) -> str:
-    """Why the link cannot be sent again now, or ""."""
+def resend_refusal(interview: ExitInterview, emails: int | None = None) -> str:
+    """Why the link cannot be sent again now, or "". `emails`: how many have gone, if known."""
     if interview.erased_at is not None or interview.state != ExitInterview.State.INVITED:
         return "The leaver has answered or the interview has closed: there is no link to send."
     if interview.closes_on < timezone.localdate():
         return "The closing date has passed: there is no link to send."
-    if _emails_sent(interview) >= MOST_EMAILS:
+    if emails is None:
+        emails = _invitation_emails(interview.pk).count()
+    if emails >= MOST_EMAILS:
         return (
             f"The link has been emailed {MOST_EMAILS} times, the most we send. "
             "Ask the leaver to check their junk mail, or invite them again."
@@ -399,12 +398,22 @@ def resend_refusal(interview: ExitInterview) -> str:
     return ""
 
 
-def _emails_sent(interview: ExitInterview) -> int:
+def _invitation_emails(interview_id: int) -> QuerySet[OutboxMessage]:
+    """Every email that carried (or will carry) this interview's link."""
     return OutboxMessage.objects.filter(
         kind=INVITATION_KIND,
         object_type=ExitInterview._meta.label_lower,
-        object_id=str(interview.pk),
-    ).count()
+        object_id=str(interview_id),
+    )
+
+
+def _leaver_email(email: str) -> str:
+    email = email.strip().lower()
+    try:
+        validate_email(email)
+    except ValidationError:
+        raise InterviewError("Enter the leaver's email address in the correct format") from None
+    return email
 
 
 @transaction.atomic
@@ -415,30 +424,21 @@ def interview_link_resend(*, interview: ExitInterview, actor: User, email: str =
     locked = ExitInterview.objects.select_for_update().get(pk=interview.pk)
     if not locked.readers.filter(pk=actor.pk).exists():
         raise PermissionDenied(READERS_ONLY)
-    refusal = resend_refusal(locked)
+    emails = _invitation_emails(locked.pk)
+    sends = emails.count()
+    refusal = resend_refusal(locked, sends)
     if refusal:
         raise InterviewError(refusal)
-    email = email.strip().lower()
-    if email:
-        try:
-            validate_email(email)
-        except ValidationError:
-            raise InterviewError("Enter the leaver's email address in the correct format") from None
+    email = _leaver_email(email) if email.strip() else ""
     changed = bool(email) and email != locked.leaver_email
     if changed:
         ExitInterview.objects.filter(pk=locked.pk).update(leaver_email=email)
         # An earlier email still waiting would go to the wrong address: it is stopped, and
         # the address blanked so that "send failed emails again" cannot send it either.
-        OutboxMessage.objects.filter(
-            kind=INVITATION_KIND,
-            object_type=ExitInterview._meta.label_lower,
-            object_id=str(locked.pk),
-            state=OutboxMessage.State.PENDING,
-        ).update(
+        emails.filter(state=OutboxMessage.State.PENDING).update(
             state=OutboxMessage.State.FAILED, to_email="", to_name="", last_error=REPLACED_NOTE
         )
         locked.leaver_email = email
-    sends = _emails_sent(locked)
     notify_addresses(
         kind=INVITATION_KIND,
         objects_and_addresses=[(locked, locked.leaver_email, locked.leaver_name)],
@@ -750,11 +750,7 @@ def leaver_erase(*, interview_id: int, now: dt.datetime | None = None) -> bool:
     if after == "lapsed":
         # Drafts never sent: nobody may read them, so nothing is kept.
         InterviewAnswer.objects.filter(interview=interview).update(text="")
-    emails = OutboxMessage.objects.filter(
-        kind=INVITATION_KIND,
-        object_type=ExitInterview._meta.label_lower,
-        object_id=str(interview.pk),
-    )
+    emails = _invitation_emails(interview.pk)
     emails.filter(state__in=[OutboxMessage.State.PENDING, OutboxMessage.State.SENDING]).update(
         state=OutboxMessage.State.FAILED, last_error="The leaver's details were erased."
     )
