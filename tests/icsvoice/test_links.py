@@ -62,6 +62,31 @@ def test_an_address_is_emailed_with_a_link_minted_at_sending(cast, settings):
     assert row.state == "sent" and minted[0] not in (row.body + row.url)
 
 
+def test_the_delivered_hook_runs_once_the_server_takes_the_email_and_never_undoes_it(
+    cast, settings
+):
+    """The hook is told only of an email the server took; if the hook itself fails, the email
+    still counts as sent (it went), so it is not sent twice."""
+    settings.EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+    told: list[int] = []
+
+    def delivered(message: OutboxMessage) -> None:
+        told.append(message.pk)
+        raise RuntimeError("the hook broke")
+
+    register_link_minter("test.hooked", lambda message: "/answer/x/", delivered=delivered)
+    notify_addresses(
+        kind="test.hooked",
+        objects_and_addresses=[(cast.group, "pat@example.nhs.uk", "Pat")],
+        subject="S",
+        body="B",
+    )
+    row = OutboxMessage.objects.get(kind="test.hooked")
+    assert mailer.send_ids([row.pk]) == 1
+    row.refresh_from_db()
+    assert told == [row.pk] and row.state == "sent"
+
+
 def test_a_waiting_email_must_have_an_address(cast):
     notify_addresses(
         kind="test.plain",
